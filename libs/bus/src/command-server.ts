@@ -1,0 +1,72 @@
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import {
+  queueGroupOf,
+  Ulid,
+  subjects,
+  type CommandReply,
+  type RecordedEvent,
+} from '@berth/contracts';
+import { toErrorDetail } from '@berth/errors';
+import { z } from 'zod';
+import { OutcomeCache } from './outcomes.js';
+import { decode, encode } from './wire.js';
+
+export type CommandResult = { position: number; events: RecordedEvent[] };
+
+export type CommandEndpoint<S extends z.ZodType> = {
+  /** The command type; the subject is `berth.cmd.<type>`. */
+  type: string;
+  /** Validates the whole message `{ type, data, metadata }`. */
+  schema: S;
+  /** The owning service; its instances share one queue group so each command runs once. */
+  service: string;
+  handle: (command: z.infer<S>) => Promise<CommandResult>;
+};
+
+// Enough to find the commandId of a message whose body is otherwise invalid.
+const Envelope = z.object({ metadata: z.object({ commandId: Ulid }) });
+
+/**
+ * Serves one command type over NATS request/reply. Bad messages get an `invalid` reply; any
+ * error becomes an error reply (never a crash); a repeated commandId gets the first reply.
+ */
+export const serveCommand = <S extends z.ZodType>(
+  nc: NatsConnection,
+  endpoint: CommandEndpoint<S>,
+  outcomes = new OutcomeCache(),
+): { stop: () => Promise<void> } => {
+  const subscription: Subscription = nc.subscribe(subjects.command(endpoint.type), {
+    queue: queueGroupOf(endpoint.service),
+    callback: (error, msg) => {
+      if (error === null) void answer(msg);
+    },
+  });
+
+  const execute = async (msg: Msg): Promise<CommandReply> => {
+    try {
+      const command = decode(endpoint.schema, msg.data);
+      const { position, events } = await endpoint.handle(command);
+      return { ok: true, position, events };
+    } catch (error) {
+      return { ok: false, error: toErrorDetail(error) };
+    }
+  };
+
+  const answer = async (msg: Msg) => {
+    const envelope = Envelope.safeParse(safeJson(msg.data));
+    const reply = envelope.success
+      ? await outcomes.run(envelope.data.metadata.commandId, () => execute(msg))
+      : await execute(msg);
+    msg.respond(encode(reply));
+  };
+
+  return { stop: () => subscription.drain() };
+};
+
+const safeJson = (bytes: Uint8Array): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,90 @@
+import type { RecordedEvent } from '@berth/contracts';
+import type { EventFilter, SubscribeOptions, Subscription } from './port.js';
+
+export type Page = {
+  events: RecordedEvent[];
+  /** Every position up to here has been looked at; the next read starts after it. */
+  scannedTo: number;
+};
+
+/** What an adapter gives `follow`: gap-free pages and a wake-up when something was appended. */
+export type PageSource = {
+  readPage(from: number, limit: number, filter: EventFilter | undefined): Promise<Page>;
+  /** Resolves once events after `position` may exist, after a poll interval, or on abort. */
+  waitForAppend(position: number, signal: AbortSignal): Promise<void>;
+};
+
+const DEFAULT_BATCH = 1000;
+
+/**
+ * Catch-up then live, page by page. A page only ever covers positions that are complete
+ * (the adapter's frontier), so a reader can never pass over an event committed late.
+ */
+export const follow = (
+  source: PageSource,
+  fromPosition: number,
+  options: SubscribeOptions = {},
+): Subscription => {
+  const abort = new AbortController();
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  let buffer: RecordedEvent[] = [];
+  let index = 0;
+  let nextPosition = Math.max(1, fromPosition);
+
+  const done = (): IteratorResult<RecordedEvent> => ({ value: undefined, done: true });
+
+  const iterator: AsyncIterator<RecordedEvent> = {
+    async next() {
+      while (index >= buffer.length) {
+        if (abort.signal.aborted) return done();
+        const page = await source.readPage(nextPosition, batchSize, options.filter);
+        buffer = page.events;
+        index = 0;
+        nextPosition = page.scannedTo + 1;
+        if (buffer.length === 0) await source.waitForAppend(page.scannedTo, abort.signal);
+      }
+      if (abort.signal.aborted) return done();
+      return { value: buffer[index++] as RecordedEvent, done: false };
+    },
+    return() {
+      abort.abort();
+      return Promise.resolve(done());
+    },
+  };
+
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close: () => abort.abort(),
+  };
+};
+
+/**
+ * Waits for a wake-up signal, the poll interval or abort, whichever comes first. `moved` is
+ * checked after listening, so an append that landed just before cannot be slept through.
+ */
+export const waitForWakeOrPoll = (options: {
+  listen: (wake: () => void) => () => void;
+  moved: () => boolean | Promise<boolean>;
+  pollMs: number;
+  signal: AbortSignal;
+}): Promise<void> =>
+  new Promise((resolve) => {
+    const { listen, moved, pollMs, signal } = options;
+    if (signal.aborted) return resolve();
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unlisten();
+      signal.removeEventListener('abort', finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, pollMs);
+    const unlisten = listen(finish);
+    signal.addEventListener('abort', finish, { once: true });
+    Promise.resolve(moved()).then(
+      (yes) => yes && finish(),
+      () => finish(),
+    );
+  });

@@ -1,0 +1,14 @@
+export type {
+  AppendResult,
+  EventFilter,
+  EventLog,
+  ExpectedVersion,
+  ReadOptions,
+  SubscribeOptions,
+  Subscription,
+  VerifyResult,
+} from './port.js';
+export { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
+export { openSqliteEventLog, type SqliteEventLogOptions } from './sqlite.js';
+export { openRethinkEventLog, parseRethinkUrl, type RethinkEventLogOptions } from './rethinkdb.js';
+export { openEventLog, type EventLogConfig } from './open.js';

@@ -1,0 +1,453 @@
+import { EventEmitter } from 'node:events';
+import { r, type Connection, type RDatum } from 'rethinkdb-ts';
+import { newId } from '@berth/ids';
+import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
+import { ConflictError, UnavailableError } from '@berth/errors';
+import { follow, waitForWakeOrPoll, type Page } from './follow.js';
+import { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
+import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
+
+export type RethinkEventLogOptions = {
+  host: string;
+  port: number;
+  db: string;
+  /** How often an idle subscriber reads again when no change notification arrived. */
+  pollIntervalMs?: number;
+  /** A commit not sequenced after this long is taken to be orphaned and sequenced by anyone. */
+  orphanAfterMs?: number;
+};
+
+/** `rethinkdb://host:port[/database]` → connection options. */
+export const parseRethinkUrl = (
+  url: string,
+): Pick<RethinkEventLogOptions, 'host' | 'port' | 'db'> => {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'rethinkdb:') throw new Error(`not a rethinkdb:// URL: ${url}`);
+  const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  return { host: parsed.hostname, port: Number(parsed.port || 28015), db: db || 'berth' };
+};
+
+type StoredEvent = {
+  id: string;
+  type: string;
+  v: number;
+  at: string;
+  data: unknown;
+  metadata: EventMetadata;
+};
+type Commit = {
+  id: string;
+  stream: string;
+  prevVersion: number;
+  events: StoredEvent[];
+  createdAt: number;
+  position: number | null;
+  hashes: string[] | null;
+};
+type Pending = { commit: string; from: number; prevHash: string };
+// `hash` is the last event's hash, written when a claim completes; `pending` is the claim.
+type Head = { id: 'head'; position: number; hash: string; pending: Pending | null };
+type EventDoc = Omit<RecordedEvent, 'position' | 'id'> & { id: number; eventId: string };
+
+const HEAD = 'head';
+const MAJORITY = { readMode: 'majority' } as const;
+
+// The commit that follows version N of a stream has exactly one possible key, so two writers
+// that both saw version N collide on insert. The number after the last '#' is unambiguous.
+const commitKey = (stream: string, prevVersion: number) => `${stream}#${prevVersion}`;
+
+const toRecorded = (commit: Commit, position: number, hashes: string[]): RecordedEvent[] =>
+  commit.events.map((event, i) => ({
+    position: position + i,
+    id: event.id,
+    stream: commit.stream,
+    version: commit.prevVersion + i + 1,
+    type: event.type,
+    v: event.v,
+    at: event.at,
+    data: event.data,
+    metadata: event.metadata,
+    hash: hashes[i] as string,
+  }));
+
+/** Positions and hashes for a commit that starts at `from` after `prevHash`. */
+const chain = (commit: Commit, from: number, prevHash: string): RecordedEvent[] => {
+  let previous = prevHash;
+  return commit.events.map((event, i) => {
+    const envelope = {
+      position: from + i,
+      id: event.id,
+      stream: commit.stream,
+      version: commit.prevVersion + i + 1,
+      type: event.type,
+      v: event.v,
+      at: event.at,
+      metadata: event.metadata,
+    };
+    previous = eventHash(previous, envelope, canonicalJson(event.data));
+    return { ...envelope, data: event.data, hash: previous };
+  });
+};
+
+const fromDoc = ({ id, eventId, ...rest }: EventDoc): RecordedEvent => ({
+  ...rest,
+  position: id,
+  id: eventId,
+});
+
+/**
+ * The production event log on RethinkDB. RethinkDB is atomic only per document, so:
+ * 1. an append is ONE commit document keyed by (stream, previous version) — atomic for the
+ *    batch, and the key collision is the optimistic-concurrency check;
+ * 2. a single `head` document hands out gap-free global positions by compare-and-set and
+ *    records the claim as `pending` until the commit's events are written, so anyone can
+ *    finish a claim whose writer died, and readers never read past an unfinished claim;
+ * 3. changefeeds are only a wake-up: readers always read by position range on the primary key.
+ */
+export const openRethinkEventLog = async (options: RethinkEventLogOptions): Promise<EventLog> => {
+  const conn: Connection = await r.connect({
+    host: options.host,
+    port: options.port,
+    db: options.db,
+    silent: true,
+  });
+  await ensureSchema(conn, options.db);
+
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const orphanAfterMs = options.orphanAfterMs ?? 5000;
+  const appended = new EventEmitter().setMaxListeners(0);
+  let closed = false;
+
+  const commits = r.table<Commit>('commits');
+  const eventsTable = r.table<EventDoc>('events');
+  const meta = r.table<Head>('meta');
+
+  const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
+  const frontierOf = (head: Head) =>
+    head.pending === null ? head.position : head.pending.from - 1;
+  const frontier = async () => frontierOf(await readHead());
+
+  const streamCommits = (stream: string) =>
+    commits.between([stream, r.minval], [stream, r.maxval], { index: 'stream_version' });
+
+  const currentVersion = async (stream: string): Promise<number> => {
+    const rows: Commit[] = await streamCommits(stream)
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- r.desc is typed any by the driver
+      .orderBy({ index: r.desc('stream_version') })
+      .limit(1)
+      .run(conn, MAJORITY);
+    const last = rows[0];
+    return last === undefined ? 0 : last.prevVersion + last.events.length;
+  };
+
+  /** Writes a claimed commit's events; idempotent, so the claimer and any helper may race. */
+  const complete = async (pending: Pending) => {
+    const commit = (await commits.get(pending.commit).run(conn, MAJORITY)) as Commit;
+    const recorded = chain(commit, pending.from, pending.prevHash);
+    const docs: EventDoc[] = recorded.map(({ position, id, ...rest }) => ({
+      ...rest,
+      id: position,
+      eventId: id,
+    }));
+    await checkWrite(eventsTable.insert(docs, { conflict: 'replace' }).run(conn));
+    await checkWrite(
+      commits
+        .get(commit.id)
+        .update({ position: pending.from, hashes: recorded.map((e) => e.hash) })
+        .run(conn),
+    );
+    await checkWrite(
+      meta
+        .get(HEAD)
+        .update((head: RDatum<Head | null>) =>
+          r.branch(
+            head('pending').eq(null),
+            {},
+            r.branch(
+              head('pending')('commit').eq(pending.commit),
+              { pending: null, hash: recorded[recorded.length - 1]?.hash ?? pending.prevHash },
+              {},
+            ),
+          ),
+        )
+        .run(conn),
+    );
+    appended.emit('appended');
+  };
+
+  /** Gives a stored commit its positions (once, whoever gets there first) and returns them. */
+  const sequence = async (commitId: string): Promise<RecordedEvent[]> => {
+    for (;;) {
+      const head = await readHead();
+      if (head.pending !== null) {
+        await complete(head.pending);
+        continue;
+      }
+      // Read after the head: a claim finished before that read is visible on the commit now.
+      const commit = (await commits.get(commitId).run(conn, MAJORITY)) as Commit;
+      if (commit.position !== null && commit.hashes !== null) {
+        return toRecorded(commit, commit.position, commit.hashes);
+      }
+      const recorded = chain(commit, head.position + 1, head.hash);
+      const pending: Pending = { commit: commitId, from: head.position + 1, prevHash: head.hash };
+      const claim = await meta
+        .get(HEAD)
+        .update((row: RDatum<Head | null>) =>
+          r.branch(
+            row('position').eq(head.position).and(row('pending').eq(null)),
+            { position: head.position + recorded.length, pending },
+            {},
+          ),
+        )
+        .run(conn);
+      if (claim.replaced === 1) {
+        await complete(pending);
+        return recorded;
+      }
+    }
+  };
+
+  const sequenceOrphans = async () => {
+    const orphans = await commits
+      .getAll(true, { index: 'unsequenced' })
+      .filter((c: RDatum<Commit>) => c('createdAt').lt(Date.now() - orphanAfterMs))
+      .orderBy('createdAt')
+      .run(conn, MAJORITY);
+    for (const orphan of orphans) await sequence(orphan.id);
+  };
+  const sweeper = setInterval(() => {
+    sequenceOrphans().catch(() => undefined); // retried on the next tick
+  }, orphanAfterMs);
+  sweeper.unref();
+
+  const wakeFeed = startWakeFeed(conn, appended, () => closed);
+
+  const readPage = async (
+    from: number,
+    limit: number,
+    filter: EventFilter | undefined,
+  ): Promise<Page> => {
+    const upTo = await frontier();
+    if (from > upTo) return { events: [], scannedTo: Math.max(upTo, from - 1) };
+    let query = eventsTable.between(from, upTo + 1).orderBy({ index: 'id' });
+    if (filter?.types !== undefined) {
+      const types = [...filter.types];
+      query = query.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type')));
+    }
+    if (filter?.streamPrefix !== undefined) {
+      const prefix = filter.streamPrefix;
+      query = query.filter((e: RDatum<EventDoc>) =>
+        e('stream')
+          .match(`^${escapeRegExp(prefix)}`)
+          .ne(null),
+      );
+    }
+    const docs = await (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
+    const last = docs[docs.length - 1];
+    return {
+      events: docs.map(fromDoc),
+      scannedTo: docs.length === limit && last !== undefined ? last.id : upTo,
+    };
+  };
+
+  const append = async (
+    stream: string,
+    expected: ExpectedVersion,
+    events: NewEvent[],
+  ): Promise<AppendResult> => {
+    const stored: StoredEvent[] = events.map((e) => ({
+      id: e.id ?? newId(),
+      type: e.type,
+      v: e.v ?? 1,
+      at: e.at ?? new Date().toISOString(),
+      data: JSON.parse(canonicalJson(e.data)) as unknown,
+      metadata: e.metadata,
+    }));
+    for (;;) {
+      const current = await currentVersion(stream);
+      if (expected !== 'any' && expected !== current) {
+        throw new ConflictError(`stream ${stream} is at version ${current}, expected ${expected}`);
+      }
+      if (stored.length === 0) return { version: current, positions: [] };
+      const commit: Commit = {
+        id: commitKey(stream, current),
+        stream,
+        prevVersion: current,
+        events: stored,
+        createdAt: Date.now(),
+        position: null,
+        hashes: null,
+      };
+      const result = await commits.insert(commit).run(conn);
+      if (result.inserted === 1) {
+        const recorded = await sequence(commit.id);
+        return { version: current + stored.length, positions: recorded.map((e) => e.position) };
+      }
+      if (!String(result.first_error).includes('Duplicate primary key')) {
+        throw new UnavailableError('event log write failed', { cause: result.first_error });
+      }
+      if (expected !== 'any') {
+        throw new ConflictError(`stream ${stream} moved past version ${current} during the append`);
+      }
+    }
+  };
+
+  return {
+    append,
+    async readStream(stream, fromVersion = 1) {
+      const all = await streamCommits(stream)
+        .orderBy({ index: 'stream_version' })
+        .run(conn, MAJORITY);
+      const out: RecordedEvent[] = [];
+      for (const commit of all) {
+        const recorded =
+          commit.position !== null && commit.hashes !== null
+            ? toRecorded(commit, commit.position, commit.hashes)
+            : await sequence(commit.id);
+        for (const event of recorded) if (event.version >= fromVersion) out.push(event);
+      }
+      return out;
+    },
+    async readAll(fromPosition = 1, readOptions = {}) {
+      const page = await readPage(fromPosition, readOptions.limit ?? Infinity, readOptions.filter);
+      return page.events;
+    },
+    async readCommand(commandId) {
+      const docs = await eventsTable
+        .getAll(commandId, { index: 'commandId' })
+        .orderBy('id')
+        .run(conn, MAJORITY);
+      return docs.map(fromDoc);
+    },
+    head: frontier,
+    subscribe: (fromPosition = 1, subscribeOptions = {}) =>
+      follow(
+        {
+          readPage,
+          waitForAppend: (position, signal) =>
+            waitForWakeOrPoll({
+              listen: (wake) => {
+                appended.on('appended', wake);
+                return () => appended.off('appended', wake);
+              },
+              moved: async () => (await frontier()) > position,
+              pollMs,
+              signal,
+            }),
+        },
+        fromPosition,
+        subscribeOptions,
+      ),
+    async verify(): Promise<VerifyResult> {
+      const head = await readHead();
+      const upTo = frontierOf(head);
+      let previousHash = GENESIS_HASH;
+      let checked = 0;
+      const pageSize = 10_000;
+      for (let from = 1; from <= upTo; from += pageSize) {
+        const docs = await eventsTable
+          .between(from, Math.min(from + pageSize, upTo + 1))
+          .orderBy({ index: 'id' })
+          .run(conn, MAJORITY);
+        for (const doc of docs) {
+          if (doc.id !== checked + 1)
+            return { ok: false, checked, position: checked + 1, reason: 'missing event' };
+          const event = fromDoc(doc);
+          if (eventHash(previousHash, event, canonicalJson(event.data)) !== doc.hash) {
+            return { ok: false, checked, position: doc.id, reason: 'hash mismatch' };
+          }
+          previousHash = doc.hash;
+          checked += 1;
+        }
+      }
+      if (checked < upTo)
+        return { ok: false, checked, position: checked + 1, reason: 'missing event' };
+      if (head.pending === null && head.hash !== previousHash) {
+        return {
+          ok: false,
+          checked,
+          position: upTo,
+          reason: 'head hash does not match the last event',
+        };
+      }
+      return { ok: true, checked };
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweeper);
+      await wakeFeed.stop();
+      await conn.close();
+    },
+  };
+};
+
+const checkWrite = async (write: Promise<{ errors: number; first_error?: string }>) => {
+  const result = await write;
+  if (result.errors > 0)
+    throw new UnavailableError('event log write failed', { cause: result.first_error });
+};
+
+/** Creates the database, tables and indexes when missing; safe when several instances race. */
+const ensureSchema = async (conn: Connection, db: string) => {
+  const ignoreExists = (error: unknown) => {
+    if (!String(error).includes('already exists')) throw error;
+  };
+  if (!(await r.dbList().run(conn)).includes(db))
+    await r.dbCreate(db).run(conn).catch(ignoreExists);
+  const tables = await r.db(db).tableList().run(conn);
+  for (const table of ['commits', 'events', 'meta']) {
+    if (!tables.includes(table)) await r.db(db).tableCreate(table).run(conn).catch(ignoreExists);
+  }
+  const indexes: [string, string, (row: RDatum) => unknown][] = [
+    ['commits', 'stream_version', (c) => [c('stream'), c('prevVersion')]],
+    ['commits', 'unsequenced', (c) => c('position').eq(null)],
+    ['events', 'commandId', (e) => e('metadata')('commandId')],
+  ];
+  for (const [table, name, fn] of indexes) {
+    const existing = await r.db(db).table(table).indexList().run(conn);
+    if (!existing.includes(name)) {
+      await r
+        .db(db)
+        .table(table)
+        .indexCreate(name, fn as never)
+        .run(conn)
+        .catch(ignoreExists);
+    }
+  }
+  for (const table of ['commits', 'events']) await r.db(db).table(table).indexWait().run(conn);
+  await r
+    .db(db)
+    .table('meta')
+    .insert(
+      { id: HEAD, position: 0, hash: GENESIS_HASH, pending: null },
+      { conflict: (_id, old, _new) => old },
+    )
+    .run(conn);
+};
+
+/** A changefeed on the head document, used only to wake readers; reopened after errors. */
+const startWakeFeed = (conn: Connection, appended: EventEmitter, isClosed: () => boolean) => {
+  let cursor: { close(): Promise<void> } | undefined;
+  const run = async () => {
+    while (!isClosed()) {
+      try {
+        const feed = await r.table('meta').get(HEAD).changes().run(conn);
+        cursor = feed;
+        if (isClosed()) break; // closed while the feed was opening
+        for await (const _change of feed as AsyncIterable<unknown>) appended.emit('appended');
+      } catch {
+        // The poll interval covers the gap until the feed is back.
+      }
+      if (!isClosed()) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    }
+  };
+  const done = run();
+  return {
+    async stop() {
+      await cursor?.close().catch(() => undefined);
+      await done.catch(() => undefined);
+    },
+  };
+};
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

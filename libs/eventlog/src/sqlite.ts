@@ -1,0 +1,299 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { newId } from '@berth/ids';
+import type { NewEvent, RecordedEvent } from '@berth/contracts';
+import { ConflictError } from '@berth/errors';
+import { follow, waitForWakeOrPoll, type Page } from './follow.js';
+import { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
+import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
+
+export type SqliteEventLogOptions = {
+  /** Database file; created with its directory when missing. */
+  file: string;
+  /** How often an idle subscriber looks for events appended by another process. */
+  pollIntervalMs?: number;
+};
+
+type Row = {
+  position: number;
+  id: string;
+  stream: string;
+  version: number;
+  type: string;
+  v: number;
+  at: string;
+  data: string;
+  actor: string;
+  command_id: string;
+  correlation_id: string;
+  causation_id: string;
+  hash: string;
+};
+
+// Updates and deletes are refused by triggers: the log is append-only even for raw SQL.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  stream TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  v INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  data TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  command_id TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  causation_id TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  UNIQUE (stream, version)
+);
+CREATE INDEX IF NOT EXISTS events_by_command ON events (command_id);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+`;
+
+const toEvent = (row: Row): RecordedEvent => ({
+  position: row.position,
+  id: row.id,
+  stream: row.stream,
+  version: row.version,
+  type: row.type,
+  v: row.v,
+  at: row.at,
+  data: JSON.parse(row.data) as unknown,
+  metadata: {
+    actor: row.actor,
+    commandId: row.command_id,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+  },
+  hash: row.hash,
+});
+
+/** Builds `AND …` clauses for a filter; parameters are bound, never interpolated. */
+const filterSql = (filter: EventFilter | undefined): { sql: string; params: unknown[] } => {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (filter?.types !== undefined) {
+    clauses.push(`type IN (${filter.types.map(() => '?').join(',') || 'NULL'})`);
+    params.push(...filter.types);
+  }
+  if (filter?.streamPrefix !== undefined) {
+    clauses.push('substr(stream, 1, ?) = ?');
+    params.push(filter.streamPrefix.length, filter.streamPrefix);
+  }
+  return { sql: clauses.map((c) => ` AND ${c}`).join(''), params };
+};
+
+/** The embedded event log: one SQLite file in WAL mode, every commit synced to disk. */
+export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => {
+  mkdirSync(dirname(options.file), { recursive: true });
+  const db = new Database(options.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const pollMs = options.pollIntervalMs ?? 250;
+  const appended = new EventEmitter().setMaxListeners(0);
+
+  const selectVersion = db.prepare<[string], { version: number | null }>(
+    'SELECT MAX(version) AS version FROM events WHERE stream = ?',
+  );
+  const selectLast = db.prepare<[], { position: number; hash: string }>(
+    'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1',
+  );
+  const selectHead = db.prepare<[], { head: number | null }>(
+    'SELECT MAX(position) AS head FROM events',
+  );
+  const insert = db.prepare(
+    `INSERT INTO events (position, id, stream, version, type, v, at, data, actor, command_id,
+       correlation_id, causation_id, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectStream = db.prepare<[string, number], Row>(
+    'SELECT * FROM events WHERE stream = ? AND version >= ? ORDER BY version',
+  );
+  const selectCommand = db.prepare<[string], Row>(
+    'SELECT * FROM events WHERE command_id = ? ORDER BY position',
+  );
+  const readStatements = new Map<string, Database.Statement<unknown[], Row>>();
+  const rangeStatement = (filter: EventFilter | undefined) => {
+    const { sql, params } = filterSql(filter);
+    let statement = readStatements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare<unknown[], Row>(
+        `SELECT * FROM events WHERE position >= ? AND position <= ?${sql} ORDER BY position LIMIT ?`,
+      );
+      readStatements.set(sql, statement);
+    }
+    return { statement, params };
+  };
+
+  const headNow = () => selectHead.get()?.head ?? 0;
+
+  const appendInTransaction = db.transaction(
+    (stream: string, expected: ExpectedVersion, events: NewEvent[]): AppendResult => {
+      const current = selectVersion.get(stream)?.version ?? 0;
+      if (expected !== 'any' && expected !== current) {
+        throw new ConflictError(`stream ${stream} is at version ${current}, expected ${expected}`);
+      }
+      const last = selectLast.get();
+      let position = last?.position ?? 0;
+      let previousHash = last?.hash ?? GENESIS_HASH;
+      let version = current;
+      const positions: number[] = [];
+      for (const event of events) {
+        position += 1;
+        version += 1;
+        const data = canonicalJson(event.data);
+        const envelope = {
+          position,
+          id: event.id ?? newId(),
+          stream,
+          version,
+          type: event.type,
+          v: event.v ?? 1,
+          at: event.at ?? new Date().toISOString(),
+          metadata: event.metadata,
+        };
+        const hash = eventHash(previousHash, envelope, data);
+        const m = envelope.metadata;
+        insert.run(
+          position,
+          envelope.id,
+          stream,
+          version,
+          envelope.type,
+          envelope.v,
+          envelope.at,
+          data,
+          m.actor,
+          m.commandId,
+          m.correlationId,
+          m.causationId,
+          hash,
+        );
+        previousHash = hash;
+        positions.push(position);
+      }
+      return { version, positions };
+    },
+  );
+
+  // Group commit: appends queued in the same turn of the event loop share one transaction and
+  // so one fsync; each runs in its own savepoint, so a conflict fails only that append.
+  type Queued = {
+    stream: string;
+    expectedVersion: ExpectedVersion;
+    events: NewEvent[];
+    resolve: (result: AppendResult) => void;
+    reject: (error: Error) => void;
+  };
+  let queued: Queued[] = [];
+  const commitQueued = () => {
+    const batch = queued;
+    queued = [];
+    const outcomes: (AppendResult | Error)[] = [];
+    try {
+      db.transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push(appendInTransaction(item.stream, item.expectedVersion, item.events));
+          } catch (error) {
+            outcomes.push(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i] as AppendResult | Error;
+      if (outcome instanceof Error) item.reject(outcome);
+      else item.resolve(outcome);
+    });
+    appended.emit('appended');
+  };
+
+  const readPageNow = (from: number, limit: number, filter: EventFilter | undefined): Page => {
+    const frontier = headNow();
+    const { statement, params } = rangeStatement(filter);
+    const rows = statement.all(from, frontier, ...params, limit);
+    const last = rows[rows.length - 1];
+    const scannedTo =
+      rows.length === limit && last !== undefined ? last.position : Math.max(frontier, from - 1);
+    return { events: rows.map(toEvent), scannedTo };
+  };
+
+  return {
+    append: (stream, expectedVersion, events) =>
+      new Promise((resolve, reject) => {
+        queued.push({ stream, expectedVersion, events, resolve, reject });
+        if (queued.length === 1) setImmediate(commitQueued);
+      }),
+    readStream: (stream, fromVersion = 1) =>
+      Promise.resolve(selectStream.all(stream, fromVersion).map(toEvent)),
+    readAll: (fromPosition = 1, options = {}) =>
+      Promise.resolve(readPageNow(fromPosition, options.limit ?? -1, options.filter).events),
+    readCommand: (commandId) => Promise.resolve(selectCommand.all(commandId).map(toEvent)),
+    head: () => Promise.resolve(headNow()),
+    subscribe: (fromPosition = 1, subscribeOptions = {}) =>
+      follow(
+        {
+          readPage: (from, limit, filter) => Promise.resolve(readPageNow(from, limit, filter)),
+          waitForAppend: (position, signal) =>
+            waitForWakeOrPoll({
+              listen: (wake) => {
+                appended.on('appended', wake);
+                return () => appended.off('appended', wake);
+              },
+              moved: () => headNow() > position,
+              pollMs,
+              signal,
+            }),
+        },
+        fromPosition,
+        subscribeOptions,
+      ),
+    verify: () => {
+      let previousHash = GENESIS_HASH;
+      let expectedPosition = 1;
+      let checked = 0;
+      const rows = db.prepare<[], Row>('SELECT * FROM events ORDER BY position').iterate();
+      for (const row of rows) {
+        const event = toEvent(row);
+        if (row.position !== expectedPosition) {
+          return Promise.resolve({
+            ok: false,
+            checked,
+            position: expectedPosition,
+            reason: 'missing event',
+          } satisfies VerifyResult);
+        }
+        if (eventHash(previousHash, event, row.data) !== row.hash) {
+          return Promise.resolve({
+            ok: false,
+            checked,
+            position: row.position,
+            reason: 'hash mismatch',
+          } satisfies VerifyResult);
+        }
+        previousHash = row.hash;
+        expectedPosition += 1;
+        checked += 1;
+      }
+      return Promise.resolve({ ok: true, checked } satisfies VerifyResult);
+    },
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+};

@@ -1,0 +1,3 @@
+export { freePort, waitUntil } from './child.js';
+export { startEtcd, type LocalEtcd } from './etcd.js';
+export { startNatsServer, type LocalNats } from './nats-server.js';

@@ -1,0 +1,5 @@
+import { inject } from 'vitest';
+import './provided.js';
+
+/** The URL of the run's nats-server, started once by the global setup. */
+export const natsUrl = (): string => inject('natsUrl');

@@ -1,0 +1,2 @@
+export { createApp, type ReadinessCheck } from './app.js';
+export { start, type ApiConfig, type ApiDeps } from './start.js';

@@ -1,0 +1,22 @@
+// Cluster mode: `node services/api/dist/main.js`, configured by the environment.
+import { connect } from 'nats';
+import { createLogger } from '@berth/log';
+import { readConfig } from './config.js';
+import { start } from './start.js';
+
+const config = readConfig(process.env);
+const logger = createLogger('api', config.logLevel);
+const nc = await connect({ servers: config.natsUrl, name: 'berth-api', maxReconnectAttempts: -1 });
+const api = await start(config, {
+  logger,
+  checks: { nats: () => Promise.resolve(!nc.isClosed()) },
+});
+api.markStarted();
+
+const shutdown = async () => {
+  await api.stop();
+  await nc.drain();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());

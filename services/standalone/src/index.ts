@@ -1,0 +1,2 @@
+export { readConfig, type StandaloneConfig } from './config.js';
+export { start } from './start.js';

@@ -1,0 +1,80 @@
+// The composition root of one-machine mode: the only module that starts several services.
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { start as startApi } from '@berth/api';
+import { connectNats, type NatsConnection } from '@berth/bus';
+import { openEventLog, type EventLog } from '@berth/eventlog';
+import { startEtcd, startNatsServer } from '@berth/local-infra';
+import type { Logger } from '@berth/log';
+import type { StandaloneConfig } from './config.js';
+
+type Stoppable = { name: string; stop: () => Promise<unknown> };
+
+export const start = async (config: StandaloneConfig, logger: Logger) => {
+  const running: Stoppable[] = [];
+  const stop = async () => {
+    for (const part of running.reverse()) {
+      await part
+        .stop()
+        .catch((error: unknown) => logger.warn({ err: error, part: part.name }, 'stop failed'));
+    }
+    running.length = 0;
+  };
+
+  // Connections are filled in as they come up; /healthz answers 503 until all are there.
+  const parts: { nc?: NatsConnection; log?: EventLog; etcd?: Etcd3 } = {};
+  const api = await startApi(
+    { host: config.host, port: config.port },
+    {
+      logger,
+      checks: {
+        nats: () => Promise.resolve(parts.nc !== undefined && !parts.nc.isClosed()),
+        eventLog: async () => parts.log !== undefined && (await parts.log.head()) >= 0,
+        etcd: async () =>
+          parts.etcd !== undefined && (await parts.etcd.maintenance.status()).version !== '',
+      },
+    },
+  );
+  running.push({ name: 'api', stop: api.stop });
+
+  try {
+    const nats =
+      config.natsUrl ?? (await spawned('nats-server', startNatsServer(), running, logger));
+    const etcdUrl =
+      config.etcdUrl ??
+      (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger));
+    const log = await openEventLog(config.store);
+    running.push({ name: 'event log', stop: () => log.close() });
+    const nc = await connectNats({
+      servers: nats,
+      name: 'berth-standalone',
+      maxReconnectAttempts: -1,
+    });
+    running.push({ name: 'nats connection', stop: () => nc.drain() });
+    const etcd = new Etcd3({ hosts: etcdUrl });
+    running.push({ name: 'etcd client', stop: () => Promise.resolve(etcd.close()) });
+    Object.assign(parts, { nc, log, etcd });
+
+    api.markStarted();
+    logger.info(
+      { port: api.port, store: config.store.store, nats, etcd: etcdUrl },
+      'berth is ready',
+    );
+    return { port: api.port, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+const spawned = async (
+  name: string,
+  starting: Promise<{ url: string; pid: number; stop: () => Promise<void> }>,
+  running: Stoppable[],
+  logger: Logger,
+) => {
+  const child = await starting;
+  running.push({ name, stop: child.stop });
+  logger.info({ pid: child.pid, url: child.url }, `${name} started`);
+  return child.url;
+};
