@@ -2,8 +2,8 @@
 export const subjects = {
   /** Request/reply for one command type, served by the owning service's queue group. */
   command: (type: string) => `berth.cmd.${type}`,
-  /** Published after an append so subscribers read again at once instead of on their poll. */
-  appended: 'berth.log.appended',
+  /** Request/reply for one read-model query, served by the projector's queue group. */
+  query: (name: string) => `berth.query.${name}`,
 } as const;
 
 export const queueGroupOf = (service: string) => `berth.${service}`;

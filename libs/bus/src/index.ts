@@ -2,3 +2,4 @@ export { connect as connectNats, type NatsConnection } from 'nats';
 export { sendCommand, type Command, type SendOptions } from './command-client.js';
 export { serveCommand, type CommandEndpoint, type CommandResult } from './command-server.js';
 export { OutcomeCache } from './outcomes.js';
+export { sendQuery, serveQuery, type QueryEndpoint } from './query.js';

@@ -1,4 +1,6 @@
-import { ValidationError } from '@berth/errors';
+import { ErrorCode as NatsErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { CommandFailure } from '@berth/contracts';
+import { fromDetail, TimeoutError, UnavailableError, ValidationError } from '@berth/errors';
 import type { z } from 'zod';
 
 const encoder = new TextEncoder();
@@ -22,4 +24,47 @@ export const decode = <S extends z.ZodType>(schema: S, bytes: Uint8Array): z.inf
     `${field || 'message'}: ${issue?.message ?? 'invalid'}`,
     field ? { field } : {},
   );
+};
+
+const isNatsError = (error: unknown, code: string) =>
+  error instanceof Error && (error as NatsError).code === code;
+
+/**
+ * One request with retries on "no responders" and timeouts (the payload, and so any
+ * commandId in it, is the same each time). Returns the successful reply, throws the error one.
+ */
+export const request = async (
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  what: string,
+  timeoutMs: number,
+  attempts: number,
+): Promise<unknown> => {
+  let lastError: Error = new UnavailableError(`no service answers ${what}`);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let reply: unknown;
+    try {
+      reply = JSON.parse(
+        decoder.decode((await nc.request(subject, payload, { timeout: timeoutMs })).data),
+      );
+    } catch (error) {
+      if (isNatsError(error, NatsErrorCode.NoResponders)) {
+        lastError = new UnavailableError(`no service answers ${what}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      if (isNatsError(error, NatsErrorCode.Timeout)) {
+        lastError = new TimeoutError(`${what} got no reply within ${timeoutMs} ms`, {
+          cause: error,
+        });
+        continue;
+      }
+      throw error;
+    }
+    const failure = CommandFailure.safeParse(reply);
+    if (failure.success) throw fromDetail(failure.data.error);
+    return reply;
+  }
+  throw lastError;
 };

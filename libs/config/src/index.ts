@@ -18,8 +18,8 @@ export const parseEnv = <S extends z.ZodType>(
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 
-/** An optional URL-ish string; empty means unset. */
-export const optionalUrl = () =>
+/** An optional string; empty means unset. */
+export const optionalString = () =>
   z
     .string()
     .optional()

@@ -26,6 +26,21 @@ export class ValidationError extends BerthError {
     super(ErrorCode.invalid, message, options);
   }
 }
+export class UnauthenticatedError extends BerthError {
+  constructor(message: string, options: Options = {}) {
+    super(ErrorCode.unauthenticated, message, options);
+  }
+}
+export class ForbiddenError extends BerthError {
+  constructor(message: string, options: Options = {}) {
+    super(ErrorCode.forbidden, message, options);
+  }
+}
+export class RateLimitedError extends BerthError {
+  constructor(message: string, options: Options = {}) {
+    super(ErrorCode.rateLimited, message, options);
+  }
+}
 export class NotFoundError extends BerthError {
   constructor(message: string, options: Options = {}) {
     super(ErrorCode.notFound, message, options);

@@ -11,4 +11,4 @@ export type {
 export { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
 export { openSqliteEventLog, type SqliteEventLogOptions } from './sqlite.js';
 export { openRethinkEventLog, parseRethinkUrl, type RethinkEventLogOptions } from './rethinkdb.js';
-export { openEventLog, type EventLogConfig } from './open.js';
+export { EventLogEnv, openEventLog, type EventLogConfig } from './open.js';

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
 import type { EventLog } from './port.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 import { openSqliteEventLog } from './sqlite.js';
@@ -10,3 +12,20 @@ export const openEventLog = (config: EventLogConfig): Promise<EventLog> =>
   config.store === 'sqlite'
     ? Promise.resolve(openSqliteEventLog({ file: config.file }))
     : openRethinkEventLog(parseRethinkUrl(config.url));
+
+/** The store settings every service reads: BERTH_STORE, BERTH_RETHINKDB_URL, BERTH_DATA_DIR. */
+export const EventLogEnv = z
+  .object({
+    BERTH_STORE: z.enum(['sqlite', 'rethinkdb']).default('sqlite'),
+    BERTH_RETHINKDB_URL: z.string().optional(),
+    BERTH_DATA_DIR: z.string().default('./data'),
+  })
+  .refine((e) => e.BERTH_STORE === 'sqlite' || (e.BERTH_RETHINKDB_URL ?? '') !== '', {
+    message: 'BERTH_STORE=rethinkdb needs BERTH_RETHINKDB_URL',
+    path: ['BERTH_RETHINKDB_URL'],
+  })
+  .transform((e): EventLogConfig =>
+    e.BERTH_STORE === 'rethinkdb'
+      ? { store: 'rethinkdb', url: e.BERTH_RETHINKDB_URL ?? '' }
+      : { store: 'sqlite', file: resolve(e.BERTH_DATA_DIR, 'events.db') },
+  );

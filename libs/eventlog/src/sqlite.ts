@@ -16,21 +16,24 @@ export type SqliteEventLogOptions = {
   pollIntervalMs?: number;
 };
 
-type Row = {
-  position: number;
-  id: string;
-  stream: string;
-  version: number;
-  type: string;
-  v: number;
-  at: string;
-  data: string;
-  actor: string;
-  command_id: string;
-  correlation_id: string;
-  causation_id: string;
-  hash: string;
-};
+// Rows are read in raw (array) mode: much faster than objects for a million events.
+const COLUMNS =
+  'position, id, stream, version, type, v, at, data, actor, command_id, correlation_id, causation_id, hash';
+type Row = [
+  position: number,
+  id: string,
+  stream: string,
+  version: number,
+  type: string,
+  v: number,
+  at: string,
+  data: string,
+  actor: string,
+  commandId: string,
+  correlationId: string,
+  causationId: string,
+  hash: string,
+];
 
 // Updates and deletes are refused by triggers: the log is append-only even for raw SQL.
 const SCHEMA = `
@@ -58,21 +61,16 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 `;
 
 const toEvent = (row: Row): RecordedEvent => ({
-  position: row.position,
-  id: row.id,
-  stream: row.stream,
-  version: row.version,
-  type: row.type,
-  v: row.v,
-  at: row.at,
-  data: JSON.parse(row.data) as unknown,
-  metadata: {
-    actor: row.actor,
-    commandId: row.command_id,
-    correlationId: row.correlation_id,
-    causationId: row.causation_id,
-  },
-  hash: row.hash,
+  position: row[0],
+  id: row[1],
+  stream: row[2],
+  version: row[3],
+  type: row[4],
+  v: row[5],
+  at: row[6],
+  data: JSON.parse(row[7]) as unknown,
+  metadata: { actor: row[8], commandId: row[9], correlationId: row[10], causationId: row[11] },
+  hash: row[12],
 });
 
 /** Builds `AND …` clauses for a filter; parameters are bound, never interpolated. */
@@ -115,20 +113,24 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
     `INSERT INTO events (position, id, stream, version, type, v, at, data, actor, command_id,
        correlation_id, causation_id, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const selectStream = db.prepare<[string, number], Row>(
-    'SELECT * FROM events WHERE stream = ? AND version >= ? ORDER BY version',
-  );
-  const selectCommand = db.prepare<[string], Row>(
-    'SELECT * FROM events WHERE command_id = ? ORDER BY position',
-  );
+  const selectStream = db
+    .prepare<[string, number], Row>(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version`,
+    )
+    .raw(true);
+  const selectCommand = db
+    .prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE command_id = ? ORDER BY position`)
+    .raw(true);
   const readStatements = new Map<string, Database.Statement<unknown[], Row>>();
   const rangeStatement = (filter: EventFilter | undefined) => {
     const { sql, params } = filterSql(filter);
     let statement = readStatements.get(sql);
     if (statement === undefined) {
-      statement = db.prepare<unknown[], Row>(
-        `SELECT * FROM events WHERE position >= ? AND position <= ?${sql} ORDER BY position LIMIT ?`,
-      );
+      statement = db
+        .prepare<unknown[], Row>(
+          `SELECT ${COLUMNS} FROM events WHERE position >= ? AND position <= ?${sql} ORDER BY position LIMIT ?`,
+        )
+        .raw(true);
       readStatements.set(sql, statement);
     }
     return { statement, params };
@@ -228,7 +230,7 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
     const rows = statement.all(from, frontier, ...params, limit);
     const last = rows[rows.length - 1];
     const scannedTo =
-      rows.length === limit && last !== undefined ? last.position : Math.max(frontier, from - 1);
+      rows.length === limit && last !== undefined ? last[0] : Math.max(frontier, from - 1);
     return { events: rows.map(toEvent), scannedTo };
   };
 
@@ -266,10 +268,13 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
       let previousHash = GENESIS_HASH;
       let expectedPosition = 1;
       let checked = 0;
-      const rows = db.prepare<[], Row>('SELECT * FROM events ORDER BY position').iterate();
+      const rows = db
+        .prepare<[], Row>(`SELECT ${COLUMNS} FROM events ORDER BY position`)
+        .raw(true)
+        .iterate();
       for (const row of rows) {
         const event = toEvent(row);
-        if (row.position !== expectedPosition) {
+        if (event.position !== expectedPosition) {
           return Promise.resolve({
             ok: false,
             checked,
@@ -277,15 +282,15 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
             reason: 'missing event',
           } satisfies VerifyResult);
         }
-        if (eventHash(previousHash, event, row.data) !== row.hash) {
+        if (eventHash(previousHash, event, row[7]) !== event.hash) {
           return Promise.resolve({
             ok: false,
             checked,
-            position: row.position,
+            position: event.position,
             reason: 'hash mismatch',
           } satisfies VerifyResult);
         }
-        previousHash = row.hash;
+        previousHash = event.hash;
         expectedPosition += 1;
         checked += 1;
       }

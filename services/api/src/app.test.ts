@@ -1,15 +1,23 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { UnavailableError } from '@berth/errors';
 import { createApp } from './app.js';
+import type { Gateway } from './gateway.js';
 
 const logger = pino({ level: 'silent' });
+// These routes never reach the services; a gateway that fails shows it.
+const gateway: Gateway = {
+  command: () => Promise.reject(new UnavailableError('no bus in this test')),
+  query: () => Promise.reject(new UnavailableError('no bus in this test')),
+};
+const base = { logger, gateway, tokenTtlMs: 60_000 };
 
 describe('api app', () => {
   it('answers /healthz 503 until started and every check passes, then 200', async () => {
     let started = false;
     let natsUp = true;
     const app = createApp({
-      logger,
+      ...base,
       started: () => started,
       checks: {
         nats: () => Promise.resolve(natsUp),
@@ -25,7 +33,7 @@ describe('api app', () => {
     });
 
     const ready = createApp({
-      logger,
+      ...base,
       started: () => started,
       checks: { nats: () => Promise.resolve(natsUp) },
     });
@@ -36,12 +44,26 @@ describe('api app', () => {
     expect((await ready.request('/healthz')).status).toBe(503);
   });
 
+  it('answers 401 without a token, before any service is asked', async () => {
+    const app = createApp({ ...base, started: () => true, checks: {} });
+    for (const [method, path] of [
+      ['GET', '/api/account'],
+      ['POST', '/api/account'],
+      ['GET', '/api/cluster/info'],
+      ['POST', '/account/passwdchange'],
+    ] as const) {
+      const response = await app.request(path, { method });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    }
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
-    const app = createApp({ logger, started: () => true, checks: {} });
-    const response = await app.request('/api/nothing', { method: 'POST' });
+    const app = createApp({ ...base, started: () => true, checks: {} });
+    const response = await app.request('/nothing', { method: 'POST' });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'not_found', message: 'no route for POST /api/nothing' },
+      error: { code: 'not_found', message: 'no route for POST /nothing' },
     });
   });
 });

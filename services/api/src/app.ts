@@ -1,23 +1,33 @@
 import { Hono } from 'hono';
-import { ErrorCode, httpStatusOf, type ErrorBody } from '@berth/contracts';
-import { toErrorDetail } from '@berth/errors';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { ErrorCode, httpStatusOf, type ErrorBody, type Session } from '@berth/contracts';
+import { ForbiddenError, toErrorDetail } from '@berth/errors';
 import type { Logger } from '@berth/log';
+import { mayAccess } from './access.js';
+import type { Gateway } from './gateway.js';
+import { accountRoutes } from './routes/accounts.js';
+import { authenticate, authRoutes } from './routes/auth.js';
+import { clusterRoutes } from './routes/cluster.js';
 
 /** A named readiness probe; it throws or returns false when its dependency is not usable. */
 export type ReadinessCheck = () => Promise<boolean>;
 
 export type AppDeps = {
   logger: Logger;
+  gateway: Gateway;
   /** False until the process has finished starting everything it runs. */
   started: () => boolean;
   checks: Record<string, ReadinessCheck>;
+  tokenTtlMs: number;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
+const MAX_BODY_BYTES = 64 * 1024;
 
-/** The HTTP surface. Routes are added here as capabilities land; errors leave only as JSON. */
+/** The HTTP surface; errors leave only as `{ error: { code, message, field? } }`. */
 export const createApp = (deps: AppDeps) => {
-  const app = new Hono();
+  const app = new Hono<{ Variables: { session: Session } }>();
 
   app.get('/healthz', async (c) => {
     const results = Object.fromEntries(
@@ -33,6 +43,36 @@ export const createApp = (deps: AppDeps) => {
       ready ? 200 : 503,
     );
   });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          errorBody(ErrorCode.invalid, `the body is larger than ${MAX_BODY_BYTES} bytes`),
+          413,
+        ),
+    }),
+  );
+
+  // Everything under /api and /account needs a session, and the role must allow the path.
+  const guard = createMiddleware<{ Variables: { session: Session } }>(async (c, next) => {
+    const session = await authenticate(deps.gateway, {
+      authorization: c.req.header('authorization'),
+      access: c.req.header('x-access-token'),
+    });
+    if (!mayAccess(session.role, c.req.path))
+      throw new ForbiddenError(`role ${session.role} may not use ${c.req.path}`);
+    c.set('session', session);
+    await next();
+  });
+  app.use('/api/*', guard);
+  app.use('/account/*', guard);
+
+  authRoutes(app, deps.gateway, { tokenTtlMs: deps.tokenTtlMs });
+  accountRoutes(app, deps.gateway);
+  clusterRoutes(app, deps.gateway);
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),

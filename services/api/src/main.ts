@@ -9,6 +9,7 @@ const logger = createLogger('api', config.logLevel);
 const nc = await connect({ servers: config.natsUrl, name: 'berth-api', maxReconnectAttempts: -1 });
 const api = await start(config, {
   logger,
+  nats: () => nc,
   checks: { nats: () => Promise.resolve(!nc.isClosed()) },
 });
 api.markStarted();

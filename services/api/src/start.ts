@@ -1,9 +1,16 @@
 import { serve } from '@hono/node-server';
 import type { Logger } from '@berth/log';
+import type { NatsConnection } from '@berth/bus';
 import { createApp, type ReadinessCheck } from './app.js';
+import { natsGateway } from './gateway.js';
 
-export type ApiConfig = { host: string; port: number };
-export type ApiDeps = { logger: Logger; checks: Record<string, ReadinessCheck> };
+export type ApiConfig = { host: string; port: number; tokenTtlMs: number };
+export type ApiDeps = {
+  logger: Logger;
+  /** The bus connection, once there is one. */
+  nats: () => NatsConnection | undefined;
+  checks: Record<string, ReadinessCheck>;
+};
 
 /**
  * Listens at once, answering /healthz 503 until `markStarted()`; so a supervisor can tell
@@ -11,7 +18,13 @@ export type ApiDeps = { logger: Logger; checks: Record<string, ReadinessCheck> }
  */
 export const start = async (config: ApiConfig, deps: ApiDeps) => {
   let started = false;
-  const app = createApp({ logger: deps.logger, checks: deps.checks, started: () => started });
+  const app = createApp({
+    logger: deps.logger,
+    gateway: natsGateway(deps.nats),
+    checks: deps.checks,
+    started: () => started,
+    tokenTtlMs: config.tokenTtlMs,
+  });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -1,7 +1,9 @@
 // The composition root of one-machine mode: the only module that starts several services.
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { start as startAccount } from '@berth/account';
 import { start as startApi } from '@berth/api';
+import { start as startProjector } from '@berth/projector';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { openEventLog, type EventLog } from '@berth/eventlog';
 import { startEtcd, startNatsServer } from '@berth/local-infra';
@@ -24,9 +26,10 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
   // Connections are filled in as they come up; /healthz answers 503 until all are there.
   const parts: { nc?: NatsConnection; log?: EventLog; etcd?: Etcd3 } = {};
   const api = await startApi(
-    { host: config.host, port: config.port },
+    { host: config.host, port: config.port, tokenTtlMs: config.tokenTtlMs },
     {
       logger,
+      nats: () => parts.nc,
       checks: {
         nats: () => Promise.resolve(parts.nc !== undefined && !parts.nc.isClosed()),
         eventLog: async () => parts.log !== undefined && (await parts.log.head()) >= 0,
@@ -54,6 +57,20 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     const etcd = new Etcd3({ hosts: etcdUrl });
     running.push({ name: 'etcd client', stop: () => Promise.resolve(etcd.close()) });
     Object.assign(parts, { nc, log, etcd });
+
+    const projector = await startProjector({
+      nc,
+      log,
+      logger: logger.child({ service: 'projector' }),
+    });
+    running.push({ name: 'projector', stop: projector.stop });
+    const accounts = await startAccount({
+      nc,
+      log,
+      logger: logger.child({ service: 'account' }),
+      admin: config.admin,
+    });
+    running.push({ name: 'account', stop: accounts.stop });
 
     api.markStarted();
     logger.info(

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { Role } from './accounts.js';
+
+/** Every query may wait until the read model has reached a position (read-your-writes). */
+const query = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject({ ...shape, atLeast: z.number().int().nonnegative().optional() });
+
+export const Queries = {
+  ListAccounts: query({}),
+  GetAccount: query({ idOrUsername: z.string().max(64) }),
+  ResolveToken: query({ tokenHash: z.string().length(64) }),
+  ClusterInfo: query({}),
+} as const;
+export type QueryName = keyof typeof Queries;
+export type QueryParams<N extends QueryName> = z.infer<(typeof Queries)[N]>;
+
+export const Session = z.object({
+  accountId: z.string(),
+  username: z.string(),
+  role: Role,
+  expiresAt: z.iso.datetime(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const ClusterInfo = z.object({
+  cpus: z.number(),
+  memory: z.number(),
+  reservedCpus: z.number(),
+  reservedMemory: z.number(),
+  containerCount: z.number().int(),
+  engineCount: z.number().int(),
+  imageCount: z.number().int(),
+});
+export type ClusterInfo = z.infer<typeof ClusterInfo>;

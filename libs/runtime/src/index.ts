@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { connectNats, type NatsConnection } from '@berth/bus';
+import { parseEnv } from '@berth/config';
+import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
+import { createLogger, type Logger } from '@berth/log';
+
+export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type RunningService = { stop: () => Promise<unknown> };
+
+const Env = z.object({
+  BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
+  BERTH_LOG_LEVEL: z.string().default('info'),
+});
+
+/**
+ * Cluster mode for one service: reads BERTH_NATS_URL, BERTH_STORE…, connects, starts, and
+ * stops cleanly on SIGINT/SIGTERM. A service's main.ts is one call to this.
+ */
+export const runService = async (
+  name: string,
+  env: Record<string, string | undefined>,
+  start: (deps: ServiceDeps) => Promise<RunningService>,
+) => {
+  const config = parseEnv(Env, env);
+  const logger = createLogger(name, config.BERTH_LOG_LEVEL);
+  const nc = await connectNats({
+    servers: config.BERTH_NATS_URL,
+    name: `berth-${name}`,
+    maxReconnectAttempts: -1,
+  });
+  const log = await openEventLog(parseEnv(EventLogEnv, env));
+  const service = await start({ nc, log, logger });
+  logger.info(`${name} service ready`);
+
+  const shutdown = async () => {
+    await service.stop();
+    await nc.drain();
+    await log.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+};

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@berth/local-infra';
+
+export type BerthProcess = {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  exited: Promise<unknown[]>;
+  output: () => string;
+  /** Milliseconds from spawn to the first /healthz 200. */
+  readyMs: number;
+  /** Every /healthz status seen while waiting (0 = no answer yet). */
+  statuses: number[];
+  /** Stops it with SIGINT and removes its data directory. */
+  stop: () => Promise<void>;
+};
+
+/** Runs `npm start`'s program (the built standalone service) on free ports with its own data. */
+export const spawnBerth = async (env: Record<string, string> = {}): Promise<BerthProcess> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['services/standalone/dist/main.js'], {
+    env: {
+      ...process.env,
+      BERTH_PORT: String(port),
+      BERTH_DATA_DIR: dataDir,
+      BERTH_NATS_URL: '',
+      BERTH_ETCD_URL: '',
+      BERTH_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  const statuses: number[] = [];
+  while (Date.now() - started < 30_000 && child.exitCode === null) {
+    const status = await fetch(`${url}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    statuses.push(status);
+    if (status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    dataDir,
+    child,
+    exited,
+    output: () => output,
+    readyMs: Date.now() - started,
+    statuses,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};

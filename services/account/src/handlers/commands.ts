@@ -1,0 +1,135 @@
+import {
+  accountStream,
+  AddAccount,
+  ChangePassword,
+  DeleteAccount,
+  LOGIN_FAILURES_STREAM,
+  Login,
+  type AccountEvent,
+  type CommandMetadata,
+} from '@berth/contracts';
+import { hashPassword, tokenHash, verifyPassword } from '@berth/auth';
+import { serveCommand, type CommandResult, type NatsConnection } from '@berth/bus';
+import { fold, handleCommand } from '@berth/decider';
+import { UnauthenticatedError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
+import { accountDecider, type AccountCommand } from '../domain/account.js';
+
+const SERVICE = 'account';
+
+const eventMetadata = (m: CommandMetadata) => ({
+  actor: m.actor,
+  commandId: m.commandId,
+  correlationId: m.correlationId ?? m.commandId,
+  causationId: m.causationId ?? m.commandId,
+});
+
+/** The command endpoints of the account service, all in queue group `berth.account`. */
+export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
+  const loadAccount = async (username: string) =>
+    fold(
+      accountDecider,
+      (await log.readStream(accountStream(username))) as unknown as AccountEvent[],
+    );
+
+  const decide = (username: string, command: AccountCommand, metadata: CommandMetadata) =>
+    handleCommand(log, accountDecider, accountStream(username), command, metadata);
+
+  /** Active admins, from the log; deletion is rare, so a filtered read is enough. */
+  const activeAdmins = async () => {
+    const admins = new Set<string>();
+    const events = await log.readAll(1, {
+      filter: { streamPrefix: 'account-', types: ['AccountAdded', 'AccountDeleted'] },
+    });
+    for (const { type, data } of events as unknown as AccountEvent[]) {
+      if (type === 'AccountAdded' && data.role === 'admin') admins.add(data.accountId);
+      if (type === 'AccountDeleted') admins.delete(data.accountId);
+    }
+    return admins;
+  };
+
+  const login = async ({ data, metadata }: Login): Promise<CommandResult> => {
+    const earlier = await log.readCommand(metadata.commandId);
+    const outcome = earlier.length > 0 ? earlier : await attemptLogin(data, metadata);
+    if (outcome.some((e) => e.type === 'LoginFailed'))
+      throw new UnauthenticatedError('invalid username or password');
+    return { position: outcome[outcome.length - 1]?.position ?? 0, events: outcome };
+  };
+
+  const attemptLogin = async (data: Login['data'], metadata: CommandMetadata) => {
+    const account = await loadAccount(data.username);
+    const hash = account.status === 'active' ? account.passwordHash : undefined;
+    if (await verifyPassword(data.password, hash)) {
+      const {
+        tokenHash: hashed,
+        expiresAt,
+        source,
+      } = { ...data, tokenHash: tokenHash(data.token) };
+      return (
+        await decide(
+          data.username,
+          { type: 'StartSession', tokenHash: hashed, expiresAt, source },
+          metadata,
+        )
+      ).events;
+    }
+    const reason = account.status === 'active' ? 'wrong password' : 'no such account';
+    await log.append(LOGIN_FAILURES_STREAM, 'any', [
+      {
+        type: 'LoginFailed',
+        data: { username: data.username, source: data.source, reason },
+        metadata: eventMetadata(metadata),
+      },
+    ]);
+    return log.readCommand(metadata.commandId);
+  };
+
+  const endpoints = [
+    serveCommand(nc, {
+      type: 'AddAccount',
+      schema: AddAccount,
+      service: SERVICE,
+      handle: async ({ data, metadata }) => {
+        const passwordHash = await hashPassword(data.password);
+        const { accountId, username, role } = data;
+        return decide(
+          username,
+          { type: 'AddAccount', accountId, username, role, passwordHash },
+          metadata,
+        );
+      },
+    }),
+    serveCommand(nc, {
+      type: 'DeleteAccount',
+      schema: DeleteAccount,
+      service: SERVICE,
+      handle: async ({ data, metadata }) => {
+        const account = await loadAccount(data.username);
+        const admins = await activeAdmins();
+        const isLastAdmin =
+          account.status === 'active' && account.role === 'admin' && admins.size <= 1;
+        return decide(data.username, { type: 'DeleteAccount', isLastAdmin }, metadata);
+      },
+    }),
+    serveCommand(nc, {
+      type: 'ChangePassword',
+      schema: ChangePassword,
+      service: SERVICE,
+      handle: async ({ data, metadata }) => {
+        const account = await loadAccount(data.username);
+        const oldPasswordMatches = await verifyPassword(
+          data.oldPassword,
+          account.status === 'active' ? account.passwordHash : undefined,
+        );
+        const passwordHash = await hashPassword(data.newPassword);
+        return decide(
+          data.username,
+          { type: 'ChangePassword', oldPasswordMatches, passwordHash },
+          metadata,
+        );
+      },
+    }),
+    serveCommand(nc, { type: 'Login', schema: Login, service: SERVICE, handle: login }),
+  ];
+  return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };
+};

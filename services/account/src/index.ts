@@ -1,0 +1,2 @@
+export { readAdminConfig } from './config.js';
+export { start, type AccountServiceDeps } from './start.js';

@@ -1,0 +1,19 @@
+import type { NatsConnection } from '@berth/bus';
+import type { EventLog } from '@berth/eventlog';
+import type { Logger } from '@berth/log';
+import { ensureFirstAdmin } from './bootstrap.js';
+import { serveAccountCommands } from './handlers/commands.js';
+
+export type AccountServiceDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  admin: { username: string; password: string | undefined };
+};
+
+/** Accounts, passwords and logins; owns the `account-*` and `login-failures` streams. */
+export const start = async ({ nc, log, logger, admin }: AccountServiceDeps) => {
+  const commands = serveAccountCommands(nc, log);
+  await ensureFirstAdmin(log, logger, admin);
+  return { stop: () => commands.stop() };
+};

@@ -1,0 +1,28 @@
+import { sendCommand, sendQuery, type CommandResult, type NatsConnection } from '@berth/bus';
+import type { QueryName, QueryParams } from '@berth/contracts';
+import { UnavailableError } from '@berth/errors';
+import { newId } from '@berth/ids';
+
+/** How routes reach the services: commands and queries over NATS, nothing else. */
+export type Gateway = {
+  command(type: string, data: unknown, actor: string): Promise<CommandResult>;
+  query<R>(name: QueryName, params: QueryParams<QueryName>): Promise<R>;
+};
+
+/** `nats()` may be undefined while the process is still starting: then it is "unavailable". */
+export const natsGateway = (nats: () => NatsConnection | undefined): Gateway => {
+  const connection = () => {
+    const nc = nats();
+    if (nc === undefined) throw new UnavailableError('berth is still starting');
+    return nc;
+  };
+  return {
+    command: (type, data, actor) =>
+      sendCommand(
+        connection(),
+        { type, data, metadata: { commandId: newId(), actor } },
+        { timeoutMs: 10_000, retries: 2 },
+      ),
+    query: (name, params) => sendQuery(connection(), name, params),
+  };
+};

@@ -1,0 +1,106 @@
+import type { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { ChangePasswordBody, LoginBody, type Session } from '@berth/contracts';
+import { newToken, tokenHash } from '@berth/auth';
+import { BerthError, RateLimitedError, UnauthenticatedError } from '@berth/errors';
+import type { Gateway } from '../gateway.js';
+import { FailureLimiter } from '../rate-limit.js';
+import { jsonBody } from '../validate.js';
+
+export type AuthOptions = { tokenTtlMs: number };
+type Env = { Variables: { session: Session } };
+
+const sourceOf = (c: Parameters<typeof getConnInfo>[0]) => {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not behind a node server (app.request in tests)
+  }
+};
+
+/** Reads the token from `Authorization: Bearer` or the thesis' `X-Access-Token: user:token`. */
+export const credentialsOf = (headers: {
+  authorization?: string | undefined;
+  access?: string | undefined;
+}) => {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+  if (bearer !== undefined) return { token: bearer, username: undefined };
+  const access = headers.access ?? '';
+  const colon = access.indexOf(':');
+  if (colon > 0)
+    return { token: access.slice(colon + 1).trim(), username: access.slice(0, colon).trim() };
+  return undefined;
+};
+
+/** Resolves the caller's session or throws 401; every route but login and healthz needs one. */
+export const authenticate = async (
+  gateway: Gateway,
+  headers: Parameters<typeof credentialsOf>[0],
+) => {
+  const credentials = credentialsOf(headers);
+  if (
+    credentials === undefined ||
+    credentials.token.length === 0 ||
+    credentials.token.length > 256
+  ) {
+    throw new UnauthenticatedError('a token is required: Authorization: Bearer <token>');
+  }
+  const session = await gateway.query<Session | null>('ResolveToken', {
+    tokenHash: tokenHash(credentials.token),
+  });
+  const nameMatches =
+    credentials.username === undefined ||
+    credentials.username.toLowerCase() === session?.username.toLowerCase();
+  if (session === null || !nameMatches)
+    throw new UnauthenticatedError('the token is invalid or has expired');
+  return session;
+};
+
+export const authRoutes = (app: Hono<Env>, gateway: Gateway, options: AuthOptions) => {
+  const byUsername = new FailureLimiter(10, 60_000);
+  const bySource = new FailureLimiter(30, 60_000);
+
+  app.post('/auth/login', async (c) => {
+    const { username, password } = await jsonBody(c, LoginBody);
+    const source = sourceOf(c);
+    const keys = [`u:${username.toLowerCase()}`, `s:${source}`];
+    const wait = Math.max(byUsername.retryAfter(keys[0] ?? ''), bySource.retryAfter(keys[1] ?? ''));
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new RateLimitedError(
+        `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + options.tokenTtlMs).toISOString();
+    try {
+      const { position } = await gateway.command(
+        'Login',
+        { username, password, source, token, expiresAt },
+        username,
+      );
+      byUsername.succeed(keys[0] ?? '');
+      // Wait for the read model to know the session, so the token works on the next request.
+      await gateway.query('ResolveToken', { tokenHash: tokenHash(token), atLeast: position });
+      return c.json({ token, expiresAt });
+    } catch (error) {
+      if (error instanceof BerthError && error.code === 'unauthenticated') {
+        byUsername.fail(keys[0] ?? '');
+        bySource.fail(keys[1] ?? '');
+      }
+      throw error;
+    }
+  });
+
+  app.post('/account/passwdchange', async (c) => {
+    const session = c.get('session');
+    const body = await jsonBody(c, ChangePasswordBody);
+    const { position } = await gateway.command(
+      'ChangePassword',
+      { username: session.username, ...body },
+      session.username,
+    );
+    await gateway.query('ListAccounts', { atLeast: position });
+    return c.body(null, 204);
+  });
+};

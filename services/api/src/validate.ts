@@ -1,0 +1,26 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { ValidationError } from '@berth/errors';
+
+/** The first problem of a zod error as a ValidationError naming its field. */
+export const toValidationError = (error: z.ZodError): ValidationError => {
+  const issue = error.issues[0];
+  if (issue === undefined) return new ValidationError('invalid input');
+  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const field = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].join('.');
+  const message = unknownKey === undefined ? issue.message : 'unknown field';
+  return new ValidationError(field ? `${field}: ${message}` : message, field ? { field } : {});
+};
+
+/** Reads and validates a JSON body; anything else is a 400 that names the field. */
+export const jsonBody = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ValidationError('the body must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw toValidationError(result.error);
+  return result.data;
+};

@@ -1,0 +1,63 @@
+import { Queries, type ClusterInfo } from '@berth/contracts';
+import { serveQuery, type NatsConnection } from '@berth/bus';
+import { NotFoundError, UnavailableError } from '@berth/errors';
+import type { ReadModel } from '../read-model.js';
+
+const SERVICE = 'projector';
+const WAIT_MS = 5000;
+
+/** Query endpoints over the read model, in queue group `berth.projector`. */
+export const serveQueries = (nc: NatsConnection, model: ReadModel) => {
+  const caughtUp = async (atLeast: number | undefined) => {
+    if (atLeast !== undefined && !(await model.reached(atLeast, WAIT_MS))) {
+      throw new UnavailableError(`the read model has not reached position ${atLeast} yet`);
+    }
+  };
+  const endpoints = [
+    serveQuery(nc, {
+      name: 'ListAccounts',
+      schema: Queries.ListAccounts,
+      service: SERVICE,
+      handle: async ({ atLeast }) => (await caughtUp(atLeast), model.accounts.list()),
+    }),
+    serveQuery(nc, {
+      name: 'GetAccount',
+      schema: Queries.GetAccount,
+      service: SERVICE,
+      handle: async ({ atLeast, idOrUsername }) => {
+        await caughtUp(atLeast);
+        const account = model.accounts.find(idOrUsername);
+        if (account === undefined) throw new NotFoundError(`no account ${idOrUsername}`);
+        return account;
+      },
+    }),
+    serveQuery(nc, {
+      name: 'ResolveToken',
+      schema: Queries.ResolveToken,
+      service: SERVICE,
+      handle: async ({ atLeast, tokenHash }) => (
+        await caughtUp(atLeast),
+        model.accounts.session(tokenHash, new Date()) ?? null
+      ),
+    }),
+    serveQuery(nc, {
+      name: 'ClusterInfo',
+      schema: Queries.ClusterInfo,
+      service: SERVICE,
+      // Engines and containers are projected once their services append events.
+      handle: async ({ atLeast }): Promise<ClusterInfo> => {
+        await caughtUp(atLeast);
+        return {
+          cpus: 0,
+          memory: 0,
+          reservedCpus: 0,
+          reservedMemory: 0,
+          containerCount: 0,
+          engineCount: 0,
+          imageCount: 0,
+        };
+      },
+    }),
+  ];
+  return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };
+};

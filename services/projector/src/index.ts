@@ -1,0 +1,2 @@
+export { ReadModel } from './read-model.js';
+export { start, type ProjectorDeps } from './start.js';

@@ -1,0 +1,69 @@
+import type { Account, AccountEvent, Session } from '@berth/contracts';
+
+/** Accounts without secrets, and live sessions by token hash. */
+export class AccountsProjection {
+  private readonly byId = new Map<string, Account>();
+  private readonly sessions = new Map<string, { accountId: string; expiresAt: string }>();
+
+  apply(event: AccountEvent): void {
+    switch (event.type) {
+      case 'AccountAdded': {
+        const { accountId, username, role } = event.data;
+        this.byId.set(accountId, { id: accountId, username, role });
+        return;
+      }
+      case 'AccountPasswordSet':
+        // A new password ends every session the old one opened.
+        this.revokeSessions(event.data.accountId);
+        return;
+      case 'AccountDeleted':
+        this.byId.delete(event.data.accountId);
+        this.revokeSessions(event.data.accountId);
+        return;
+      case 'SessionStarted':
+        this.sessions.set(event.data.tokenHash, {
+          accountId: event.data.accountId,
+          expiresAt: event.data.expiresAt,
+        });
+        return;
+      case 'LoginFailed':
+        return;
+      default:
+        return exhaustive(event);
+    }
+  }
+
+  list(): Account[] {
+    return [...this.byId.values()].sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  find(idOrUsername: string): Account | undefined {
+    const lower = idOrUsername.toLowerCase();
+    return (
+      this.byId.get(idOrUsername) ?? this.list().find((a) => a.username.toLowerCase() === lower)
+    );
+  }
+
+  /** The session a token hash opens, if it exists and has not expired at `now`. */
+  session(tokenHash: string, now: Date): Session | undefined {
+    const session = this.sessions.get(tokenHash);
+    const account = session && this.byId.get(session.accountId);
+    if (session === undefined || account === undefined) return undefined;
+    if (new Date(session.expiresAt) <= now) return undefined;
+    return {
+      accountId: account.id,
+      username: account.username,
+      role: account.role,
+      expiresAt: session.expiresAt,
+    };
+  }
+
+  private revokeSessions(accountId: string) {
+    for (const [hash, session] of this.sessions)
+      if (session.accountId === accountId) this.sessions.delete(hash);
+  }
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}
