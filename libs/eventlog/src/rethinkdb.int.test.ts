@@ -135,7 +135,7 @@ if (url === undefined || url === '') {
           .update({
             position: 2,
             hash: 'f'.repeat(64),
-            pending: { commit: 't#0', from: 2, prevHash: head.hash },
+            pending: { commits: ['t#0'], from: 2, prevHash: head.hash },
           })
           .run(admin);
         expect(await log.head()).toBe(1); // nobody reads past the unfinished claim

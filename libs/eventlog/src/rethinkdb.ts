@@ -44,7 +44,8 @@ type Commit = {
   position: number | null;
   hashes: string[] | null;
 };
-type Pending = { commit: string; from: number; prevHash: string };
+/** A claim: these commits, laid end to end, take the positions from `from` on. */
+type Pending = { commits: string[]; from: number; prevHash: string };
 // `hash` is the last event's hash, written when a claim completes; `pending` is the claim.
 type Head = { id: 'head'; position: number; hash: string; pending: Pending | null };
 type EventDoc = Omit<RecordedEvent, 'position' | 'id'> & { id: number; eventId: string };
@@ -88,6 +89,24 @@ const chain = (commit: Commit, from: number, prevHash: string): RecordedEvent[] 
     return { ...envelope, data: event.data, hash: previous };
   });
 };
+
+/** Chains several commits end to end: each starts where the previous one ended. */
+const chainAll = (ordered: Commit[], from: number, prevHash: string): RecordedEvent[][] => {
+  let position = from;
+  let previous = prevHash;
+  return ordered.map((commit) => {
+    const recorded = chain(commit, position, previous);
+    position += recorded.length;
+    previous = recorded[recorded.length - 1]?.hash ?? previous;
+    return recorded;
+  });
+};
+
+// A claim still pending after this long is finished by whoever sees it (its writer may be dead).
+const HELP_AFTER_MS = 250;
+
+// A claim covers at most this many commits, which keeps one insert well under ReQL's array limit.
+const MAX_COMMITS_PER_CLAIM = 100;
 
 const fromDoc = ({ id, eventId, ...rest }: EventDoc): RecordedEvent => ({
   ...rest,
@@ -140,22 +159,42 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     return last === undefined ? 0 : last.prevVersion + last.events.length;
   };
 
-  /** Writes a claimed commit's events; idempotent, so the claimer and any helper may race. */
-  const complete = async (pending: Pending) => {
-    const commit = (await commits.get(pending.commit).run(conn, MAJORITY)) as Commit;
-    const recorded = chain(commit, pending.from, pending.prevHash);
-    const docs: EventDoc[] = recorded.map(({ position, id, ...rest }) => ({
+  const readCommits = async (ids: string[]): Promise<Commit[]> => {
+    const docs: Commit[] = await commits.getAll(r.args(ids)).run(conn, MAJORITY);
+    const byId = new Map(docs.map((doc) => [doc.id, doc]));
+    return ids.map((id) => {
+      const doc = byId.get(id);
+      if (doc === undefined) throw new UnavailableError(`commit ${id} is missing`);
+      return doc;
+    });
+  };
+
+  /** Writes a claim's events; idempotent, so the claimer and any helper may race. */
+  const complete = async (pending: Pending): Promise<RecordedEvent[][]> => {
+    const ordered = await readCommits(pending.commits);
+    const recorded = chainAll(ordered, pending.from, pending.prevHash);
+    const docs: EventDoc[] = recorded.flat().map(({ position, id, ...rest }) => ({
       ...rest,
       id: position,
       eventId: id,
     }));
     await checkWrite(eventsTable.insert(docs, { conflict: 'replace' }).run(conn));
+    const placed = Object.fromEntries(
+      ordered.map((commit, i) => {
+        const events = recorded[i] ?? [];
+        return [
+          commit.id,
+          { position: events[0]?.position ?? null, hashes: events.map((e) => e.hash) },
+        ];
+      }),
+    );
     await checkWrite(
       commits
-        .get(commit.id)
-        .update({ position: pending.from, hashes: recorded.map((e) => e.hash) })
+        .getAll(r.args(pending.commits))
+        .update((c: RDatum<Commit>) => r.expr(placed)(c('id')))
         .run(conn),
     );
+    const lastHash = docs[docs.length - 1]?.hash ?? pending.prevHash;
     await checkWrite(
       meta
         .get(HEAD)
@@ -164,8 +203,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
             head('pending').eq(null),
             {},
             r.branch(
-              head('pending')('commit').eq(pending.commit),
-              { pending: null, hash: recorded[recorded.length - 1]?.hash ?? pending.prevHash },
+              head('pending')('from').eq(pending.from),
+              { pending: null, hash: lastHash },
               {},
             ),
           ),
@@ -173,39 +212,83 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         .run(conn),
     );
     appended.emit('appended');
+    return recorded;
   };
 
-  /** Gives a stored commit its positions (once, whoever gets there first) and returns them. */
-  const sequence = async (commitId: string): Promise<RecordedEvent[]> => {
+  /** Gives stored commits their positions (once, whoever gets there first) and returns them. */
+  const sequenceBatch = async (ids: string[]): Promise<Map<string, RecordedEvent[]>> => {
+    const results = new Map<string, RecordedEvent[]>();
+    let seen: { from: number; since: number } | undefined;
     for (;;) {
       const head = await readHead();
       if (head.pending !== null) {
-        await complete(head.pending);
+        // Another writer's claim: give it time to finish before doing its work a second time.
+        const { from } = head.pending;
+        if (seen?.from !== from) seen = { from, since: Date.now() };
+        if (Date.now() - seen.since < HELP_AFTER_MS)
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        else await complete(head.pending);
         continue;
       }
-      // Read after the head: a claim finished before that read is visible on the commit now.
-      const commit = (await commits.get(commitId).run(conn, MAJORITY)) as Commit;
-      if (commit.position !== null && commit.hashes !== null) {
-        return toRecorded(commit, commit.position, commit.hashes);
+      // Read after the head: a claim finished before that read is visible on the commits now.
+      const todo: Commit[] = [];
+      for (const commit of await readCommits(ids.filter((id) => !results.has(id)))) {
+        if (commit.position !== null && commit.hashes !== null) {
+          results.set(commit.id, toRecorded(commit, commit.position, commit.hashes));
+        } else todo.push(commit);
       }
-      const recorded = chain(commit, head.position + 1, head.hash);
-      const pending: Pending = { commit: commitId, from: head.position + 1, prevHash: head.hash };
+      if (todo.length === 0) return results;
+      const pending: Pending = {
+        commits: todo.map((c) => c.id),
+        from: head.position + 1,
+        prevHash: head.hash,
+      };
+      const count = todo.reduce((sum, c) => sum + c.events.length, 0);
       const claim = await meta
         .get(HEAD)
         .update((row: RDatum<Head | null>) =>
           r.branch(
             row('position').eq(head.position).and(row('pending').eq(null)),
-            { position: head.position + recorded.length, pending },
+            { position: head.position + count, pending },
             {},
           ),
         )
         .run(conn);
       if (claim.replaced === 1) {
-        await complete(pending);
-        return recorded;
+        const recorded = await complete(pending);
+        todo.forEach((commit, i) => results.set(commit.id, recorded[i] ?? []));
+        return results;
       }
     }
   };
+
+  // Group sequencing: commits waiting in this instance are claimed together, so concurrent
+  // appends share the round trips to `head` instead of racing each other for it.
+  const waiting = new Map<
+    string,
+    { resolve: (e: RecordedEvent[]) => void; reject: (e: unknown) => void }[]
+  >();
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (waiting.size > 0) {
+      const batch = [...waiting.entries()].slice(0, MAX_COMMITS_PER_CLAIM);
+      for (const [id] of batch) waiting.delete(id);
+      try {
+        const results = await sequenceBatch(batch.map(([id]) => id));
+        for (const [id, callers] of batch)
+          for (const c of callers) c.resolve(results.get(id) ?? []);
+      } catch (error) {
+        for (const [, callers] of batch) for (const c of callers) c.reject(error);
+      }
+    }
+    draining = false;
+  };
+  const sequence = (commitId: string) =>
+    new Promise<RecordedEvent[]>((resolve, reject) => {
+      waiting.set(commitId, [...(waiting.get(commitId) ?? []), { resolve, reject }]);
+      if (!draining) void drain();
+    });
 
   const sequenceOrphans = async () => {
     const orphans = await commits
