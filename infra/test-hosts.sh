@@ -43,7 +43,7 @@ start_dockerd() {
   mkdir -p "$dir/data" "$dir/exec"
   # nsenter keeps this mount namespace, so dockerd sees the cgroup mounts (ip netns exec would not).
   nohup nsenter --net="/run/netns/$(ns_of "$i")" dockerd \
-    --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+    --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/exec/dockerd.pid" \
     -H "unix://$dir/docker.sock" -H "tcp://10.231.$x.2:2375" --tls=false \
     --label "berth.test-run=$run" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/dockerd.pid"
@@ -127,7 +127,15 @@ case $cmd in
   start) start_dockerd "${3:?host}" && wait_dockerd "$3" ;;
   freeze) kill -STOP "$(dockerd_pid "${3:?host}")" ;;
   thaw) kill -CONT "$(dockerd_pid "${3:?host}")" ;;
-  cut) ip link set "$(hostif "${3:?host}")" down ;;
-  restore) ip link set "$(hostif "${3:?host}")" up ;;
+  cut) ip -n "$(ns_of "${3:?host}")" link set "$(nsif "$3")" down ;; # host side keeps its route: nothing leaks elsewhere
+  restore)
+    ip -n "$(ns_of "${3:?host}")" link set "$(nsif "$3")" up
+    ip -n "$(ns_of "$3")" route replace default via "10.231.$(subnet_of "$3").1"
+    # Back when its Docker API answers again (the link needs a moment to come up).
+    for _ in $(seq 1 50); do
+      timeout 1 bash -c "</dev/tcp/10.231.$(subnet_of "$3").2/2375" 2>/dev/null && break
+      sleep 0.1
+    done
+    ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
