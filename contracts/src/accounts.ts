@@ -1,17 +1,11 @@
 import { z } from 'zod';
+import { Name } from './ids.js';
 import { commandSchema } from './messages.js';
 
 export const Role = z.enum(['admin', 'user']);
 export type Role = z.infer<typeof Role>;
 
-export const Username = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(64, 'at most 64 characters')
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    'letters, digits, ".", "_" and "-", starting with a letter or digit',
-  );
+export const Username = Name;
 
 // Bounded above so a huge password cannot make hashing expensive.
 export const Password = z

@@ -10,6 +10,8 @@ export const Queries = {
   GetAccount: query({ idOrUsername: z.string().max(64) }),
   ResolveToken: query({ tokenHash: z.string().length(64) }),
   ClusterInfo: query({}),
+  ListEngines: query({}),
+  GetEngine: query({ id: z.string().max(64) }),
 } as const;
 export type QueryName = keyof typeof Queries;
 export type QueryParams<N extends QueryName> = z.infer<(typeof Queries)[N]>;

@@ -55,3 +55,10 @@ export const tokenHash = (token: string): string =>
 
 /** A password for the first admin when none is configured: 144 random bits. */
 export const generatePassword = (): string => randomBytes(18).toString('base64url');
+export {
+  generateSecretKey,
+  openSecret,
+  parseSecretKey,
+  sealSecret,
+  type SecretKey,
+} from './secrets.js';

@@ -33,8 +33,14 @@ describe('Docker engine probes against a real test host', () => {
   });
 
   it('rejects an address where nothing listens, or where the server is not Docker', async () => {
-    await expect(inspectEngine({ addr: 'tcp://127.0.0.1:1' })).rejects.toMatchObject({ code: 'rejected', field: 'addr', message: expect.stringContaining('ECONNREFUSED') });
-    await expect(inspectEngine({ addr: `tcp://127.0.0.1:${notDockerPort}` })).rejects.toMatchObject({ code: 'rejected', message: expect.stringContaining('not a Docker API') });
+    await expect(inspectEngine({ addr: 'tcp://127.0.0.1:1' })).rejects.toMatchObject({
+      code: 'rejected',
+      field: 'addr',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+    await expect(inspectEngine({ addr: `tcp://127.0.0.1:${notDockerPort}` })).rejects.toMatchObject(
+      { code: 'rejected', message: expect.stringContaining('not a Docker API') },
+    );
   });
 
   it('times out on a frozen daemon instead of hanging', async () => {

@@ -8,13 +8,16 @@ export type EngineEndpoint = { addr: string; tls?: TlsMaterial | undefined };
 /** A dockerode client for an engine address. */
 export const dockerClient = (endpoint: EngineEndpoint, timeoutMs: number): Docker => {
   const { addr, tls } = endpoint;
-  if (addr.startsWith('unix://')) return new Docker({ socketPath: addr.slice('unix://'.length), timeout: timeoutMs });
+  if (addr.startsWith('unix://'))
+    return new Docker({ socketPath: addr.slice('unix://'.length), timeout: timeoutMs });
   const url = new URL(addr.replace(/^tcp:/, 'http:'));
   return new Docker({
     host: url.hostname,
     port: Number(url.port),
     timeout: timeoutMs,
-    ...(tls === undefined ? { protocol: 'http' } : { protocol: 'https', ca: tls.ca, cert: tls.cert, key: tls.key }),
+    ...(tls === undefined
+      ? { protocol: 'http' }
+      : { protocol: 'https', ca: tls.ca, cert: tls.cert, key: tls.key }),
   });
 };
 
@@ -24,13 +27,17 @@ const within = <T>(ms: number, work: Promise<T>): Promise<T> =>
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     work.then(
       (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+      (error: unknown) => (
+        clearTimeout(timer),
+        reject(error instanceof Error ? error : new Error(String(error)))
+      ),
     );
   });
 
 const reasonOf = (error: unknown): string => {
   const e = error as { code?: string; statusCode?: number; message?: string };
-  if (e.statusCode !== undefined) return `it answered HTTP ${e.statusCode}, so it is not a Docker API`;
+  if (e.statusCode !== undefined)
+    return `it answered HTTP ${e.statusCode}, so it is not a Docker API`;
   return e.code ?? e.message ?? String(error);
 };
 
@@ -38,28 +45,52 @@ const reasonOf = (error: unknown): string => {
 export const ping = async (endpoint: EngineEndpoint, timeoutMs: number): Promise<number> => {
   const started = performance.now();
   const answer: unknown = await within(timeoutMs, dockerClient(endpoint, timeoutMs).ping());
-  if (String(answer) !== 'OK') throw new Error(`/_ping answered ${JSON.stringify(String(answer)).slice(0, 40)}`);
+  if (String(answer) !== 'OK')
+    throw new Error(`/_ping answered ${JSON.stringify(String(answer)).slice(0, 40)}`);
   return Math.round((performance.now() - started) * 10) / 10;
 };
 
-export type EngineFacts = { dockerVersion: string; cpus: number; memoryMb: number; images: string[] };
+export type EngineFacts = {
+  dockerVersion: string;
+  cpus: number;
+  memoryMb: number;
+  images: string[];
+};
 
 /**
  * Checks that an address is really a Docker API (/_ping, /version, /info) and returns what it
  * reports. Anything else is a RejectedError (422) saying what answered, or that nothing did.
  */
-export const inspectEngine = async (endpoint: EngineEndpoint, timeoutMs = 3000): Promise<EngineFacts> => {
+export const inspectEngine = async (
+  endpoint: EngineEndpoint,
+  timeoutMs = 3000,
+): Promise<EngineFacts> => {
   const docker = dockerClient(endpoint, timeoutMs);
   try {
     await ping(endpoint, timeoutMs);
-    const version = (await within(timeoutMs, docker.version())) as { Version?: unknown; ApiVersion?: unknown };
+    const version = (await within(timeoutMs, docker.version())) as {
+      Version?: unknown;
+      ApiVersion?: unknown;
+    };
     const info = (await within(timeoutMs, docker.info())) as { NCPU?: unknown; MemTotal?: unknown };
-    if (typeof version.Version !== 'string' || typeof info.NCPU !== 'number' || typeof info.MemTotal !== 'number') {
+    if (
+      typeof version.Version !== 'string' ||
+      typeof info.NCPU !== 'number' ||
+      typeof info.MemTotal !== 'number'
+    ) {
       throw new Error('its /version or /info is not what a Docker Engine answers');
     }
     const images = (await within(timeoutMs, docker.listImages())).flatMap((i) => i.RepoTags ?? []);
-    return { dockerVersion: version.Version, cpus: info.NCPU, memoryMb: Math.floor(info.MemTotal / 1024 / 1024), images };
+    return {
+      dockerVersion: version.Version,
+      cpus: info.NCPU,
+      memoryMb: Math.floor(info.MemTotal / 1024 / 1024),
+      images,
+    };
   } catch (error) {
-    throw new RejectedError(`${endpoint.addr} is not a usable Docker engine: ${reasonOf(error)}`, { field: 'addr', cause: error });
+    throw new RejectedError(`${endpoint.addr} is not a usable Docker engine: ${reasonOf(error)}`, {
+      field: 'addr',
+      cause: error,
+    });
   }
 };

@@ -9,6 +9,7 @@ import type { Gateway } from './gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authenticate, authRoutes } from './routes/auth.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { engineRoutes } from './routes/engines.js';
 
 /** A named readiness probe; it throws or returns false when its dependency is not usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -73,6 +74,7 @@ export const createApp = (deps: AppDeps) => {
   authRoutes(app, deps.gateway, { tokenTtlMs: deps.tokenTtlMs });
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
+  engineRoutes(app, deps.gateway);
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),

@@ -1,22 +1,26 @@
-import type { AccountEvent, RecordedEvent } from '@berth/contracts';
+import {
+  AccountEvents,
+  EngineEvents,
+  type AccountEvent,
+  type EngineEvent,
+  type RecordedEvent,
+} from '@berth/contracts';
 import { AccountsProjection } from './projections/accounts.js';
+import { EnginesProjection } from './projections/engines.js';
 
-const ACCOUNT_EVENTS = new Set([
-  'AccountAdded',
-  'AccountPasswordSet',
-  'AccountDeleted',
-  'SessionStarted',
-  'LoginFailed',
-]);
+const ACCOUNT_EVENTS = new Set(Object.keys(AccountEvents));
+const ENGINE_EVENTS = new Set(Object.keys(EngineEvents));
 
 /** The current cluster state folded from the log, and how far into the log it is. */
 export class ReadModel {
   position = 0;
   readonly accounts = new AccountsProjection();
+  readonly engines = new EnginesProjection();
   private waiters: { position: number; resolve: () => void }[] = [];
 
   apply(event: RecordedEvent): void {
     if (ACCOUNT_EVENTS.has(event.type)) this.accounts.apply(event as unknown as AccountEvent);
+    else if (ENGINE_EVENTS.has(event.type)) this.engines.apply(event as unknown as EngineEvent);
     this.position = event.position;
     if (this.waiters.length > 0) this.wakeWaiters();
   }

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { start as startAccount } from '@berth/account';
 import { start as startApi } from '@berth/api';
+import { start as startEngineRegistry } from '@berth/engine-registry';
+import { start as startHeartbeat } from '@berth/heartbeat';
 import { start as startProjector } from '@berth/projector';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { openEventLog, type EventLog } from '@berth/eventlog';
 import { startEtcd, startNatsServer } from '@berth/local-infra';
 import type { Logger } from '@berth/log';
 import type { StandaloneConfig } from './config.js';
+import { loadSecretKey } from './secret-key.js';
 
 type Stoppable = { name: string; stop: () => Promise<unknown> };
 
@@ -64,6 +67,22 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       logger: logger.child({ service: 'projector' }),
     });
     running.push({ name: 'projector', stop: projector.stop });
+    const secretKey = loadSecretKey(config.secretKey, config.dataDir);
+    const registry = await startEngineRegistry({
+      nc,
+      log,
+      etcd,
+      secretKey,
+      logger: logger.child({ service: 'engine-registry' }),
+    });
+    running.push({ name: 'engine-registry', stop: registry.stop });
+    const heartbeat = await startHeartbeat({
+      log,
+      secretKey,
+      config: config.heartbeat,
+      logger: logger.child({ service: 'heartbeat' }),
+    });
+    running.push({ name: 'heartbeat', stop: heartbeat.stop });
     const accounts = await startAccount({
       nc,
       log,

@@ -44,18 +44,27 @@ export const serveQueries = (nc: NatsConnection, model: ReadModel) => {
       name: 'ClusterInfo',
       schema: Queries.ClusterInfo,
       service: SERVICE,
-      // Engines and containers are projected once their services append events.
+      // Containers and images are counted once the executor records them.
       handle: async ({ atLeast }): Promise<ClusterInfo> => {
         await caughtUp(atLeast);
-        return {
-          cpus: 0,
-          memory: 0,
-          reservedCpus: 0,
-          reservedMemory: 0,
-          containerCount: 0,
-          engineCount: 0,
-          imageCount: 0,
-        };
+        return { ...model.engines.totals(), containerCount: 0, imageCount: 0 };
+      },
+    }),
+    serveQuery(nc, {
+      name: 'ListEngines',
+      schema: Queries.ListEngines,
+      service: SERVICE,
+      handle: async ({ atLeast }) => (await caughtUp(atLeast), model.engines.list()),
+    }),
+    serveQuery(nc, {
+      name: 'GetEngine',
+      schema: Queries.GetEngine,
+      service: SERVICE,
+      handle: async ({ atLeast, id }) => {
+        await caughtUp(atLeast);
+        const engine = model.engines.get(id);
+        if (engine === undefined) throw new NotFoundError(`no engine ${id}`);
+        return engine;
       },
     }),
   ];

@@ -1,0 +1,73 @@
+import { AddEngine, engineStream, RemoveEngine, type CommandMetadata } from '@berth/contracts';
+import { sealSecret, type SecretKey } from '@berth/auth';
+import { serveCommand, type NatsConnection } from '@berth/bus';
+import { handleCommand } from '@berth/decider';
+import { inspectEngine } from '@berth/docker';
+import { ConflictError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
+import { engineDecider, type EngineCommand } from '../domain/engine.js';
+import { enginesInLog } from '../engines-in-log.js';
+
+const SERVICE = 'engine-registry';
+
+export const decideEngine = (
+  log: EventLog,
+  id: string,
+  command: EngineCommand,
+  metadata: CommandMetadata,
+) => handleCommand(log, engineDecider, engineStream(id), command, metadata);
+
+/** AddEngine and RemoveEngine over the bus, in queue group `berth.engine-registry`. */
+export const serveEngineCommands = (nc: NatsConnection, log: EventLog, secretKey: SecretKey) => {
+  const endpoints = [
+    serveCommand(nc, {
+      type: 'AddEngine',
+      schema: AddEngine,
+      service: SERVICE,
+      handle: async ({ data, metadata }) => {
+        const earlier = await log.readCommand(metadata.commandId);
+        if (earlier.length > 0)
+          return { position: earlier[earlier.length - 1]?.position ?? 0, events: earlier };
+        for (const [id, state] of await enginesInLog(log)) {
+          if (
+            (state.status === 'active' || state.status === 'lost') &&
+            state.engine.addr === data.addr &&
+            id !== data.id
+          ) {
+            throw new ConflictError(`engine ${id} already has the address ${data.addr}`, {
+              field: 'addr',
+            });
+          }
+        }
+        // Accept only what answers as a Docker Engine; its own numbers fill what was not given.
+        const facts = await inspectEngine({ addr: data.addr, tls: data.tls });
+        const engine = {
+          id: data.id,
+          addr: data.addr,
+          cpus: data.cpus ?? facts.cpus,
+          memory: data.memory ?? facts.memoryMb,
+          labels: data.labels,
+          dockerVersion: facts.dockerVersion,
+          source: 'manual' as const,
+          ...(data.tls === undefined
+            ? {}
+            : { tls: sealSecret(secretKey, JSON.stringify(data.tls)) }),
+        };
+        return decideEngine(log, data.id, { type: 'AddEngine', engine }, metadata);
+      },
+    }),
+    serveCommand(nc, {
+      type: 'RemoveEngine',
+      schema: RemoveEngine,
+      service: SERVICE,
+      handle: ({ data, metadata }) =>
+        decideEngine(
+          log,
+          data.id,
+          { type: 'RemoveEngine', id: data.id, reason: `removed by ${metadata.actor}` },
+          metadata,
+        ),
+    }),
+  ];
+  return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };
+};

@@ -1,0 +1,1 @@
+export { start, type EngineRegistryDeps } from './start.js';

@@ -1,0 +1,22 @@
+import type { Etcd3 } from 'etcd3';
+import type { SecretKey } from '@berth/auth';
+import type { NatsConnection } from '@berth/bus';
+import type { EventLog } from '@berth/eventlog';
+import type { Logger } from '@berth/log';
+import { followAgentRegistrations } from './handlers/agent-registrations.js';
+import { serveEngineCommands } from './handlers/commands.js';
+
+export type EngineRegistryDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  etcd: Etcd3;
+  secretKey: SecretKey;
+};
+
+/** Engines added by hand (AddEngine/RemoveEngine) and by agents (etcd); owns `engine-*`. */
+export const start = async ({ nc, log, logger, etcd, secretKey }: EngineRegistryDeps) => {
+  const commands = serveEngineCommands(nc, log, secretKey);
+  const agents = await followAgentRegistrations(etcd, log, logger);
+  return { stop: () => Promise.all([commands.stop(), agents.stop()]) };
+};

@@ -1,0 +1,1 @@
+export { DEFAULT_HEARTBEAT, start, type HeartbeatConfig, type HeartbeatDeps } from './start.js';

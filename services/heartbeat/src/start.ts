@@ -1,0 +1,110 @@
+import { healthStream } from '@berth/contracts';
+import type { SecretKey } from '@berth/auth';
+import { BerthError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
+import { newId } from '@berth/ids';
+import type { Logger } from '@berth/log';
+import { forEachBounded, probeEngine, type ProbeResult } from './probe.js';
+import { WATCHED_TYPES, WatchedEngines, type WatchedEngine } from './watched-engines.js';
+
+export type HeartbeatConfig = {
+  /** Time between two probe rounds. */
+  intervalMs: number;
+  /** How long one /_ping may take. */
+  timeoutMs: number;
+  /** Probes running at once. */
+  concurrency: number;
+  /** A healthy engine's response time is recorded again after this long. */
+  sampleEveryMs: number;
+};
+export const DEFAULT_HEARTBEAT: HeartbeatConfig = {
+  intervalMs: 1000,
+  timeoutMs: 800,
+  concurrency: 32,
+  sampleEveryMs: 60_000,
+};
+
+export type HeartbeatDeps = {
+  log: EventLog;
+  logger: Logger;
+  secretKey: SecretKey;
+  config?: Partial<HeartbeatConfig>;
+};
+
+/**
+ * Probes every engine's Docker API each interval and appends EngineHealthChanged to its
+ * `health-<id>` stream when the answer changes. Several instances may run: the stream's
+ * expected version lets one of them record each change.
+ */
+export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) => {
+  const settings = { ...DEFAULT_HEARTBEAT, ...config };
+  const engines = new WatchedEngines();
+  const subscription = log.subscribe(1, { filter: { types: WATCHED_TYPES } });
+  const following = (async () => {
+    for await (const event of subscription) engines.apply(event);
+  })();
+
+  const record = async (engine: WatchedEngine, result: ProbeResult) => {
+    const status = result.ok ? 'healthy' : 'unhealthy';
+    const now = Date.now();
+    const changed = status !== engine.status;
+    if (!changed && now - engine.lastRecordedAt < settings.sampleEveryMs) return;
+    const commandId = newId();
+    const data = {
+      id: engine.id,
+      status,
+      responseTimeMs: result.ok ? result.responseTimeMs : null,
+      checkedAt: new Date(now).toISOString(),
+      reason: result.ok ? (changed ? 'answers /_ping' : 'periodic sample') : result.reason,
+    } as const;
+    try {
+      await log.append(healthStream(engine.id), engine.healthVersion, [
+        {
+          type: 'EngineHealthChanged',
+          data,
+          metadata: {
+            actor: 'heartbeat',
+            commandId,
+            correlationId: commandId,
+            causationId: commandId,
+          },
+        },
+      ]);
+      // Known at once, so the next round does not record it again before the follower sees it.
+      Object.assign(engine, {
+        status,
+        healthVersion: engine.healthVersion + 1,
+        lastRecordedAt: now,
+      });
+      if (changed)
+        logger.info({ engine: engine.id, status, reason: data.reason }, 'engine health changed');
+    } catch (error) {
+      if (!(error instanceof BerthError && error.code === 'conflict')) throw error; // another instance recorded it
+    }
+  };
+
+  let stopped = false;
+  const rounds = (async () => {
+    while (!stopped) {
+      const began = Date.now();
+      await forEachBounded(engines.all(), settings.concurrency, async (engine) => {
+        try {
+          await record(engine, await probeEngine(engine, settings.timeoutMs, secretKey));
+        } catch (error) {
+          logger.warn({ err: error, engine: engine.id }, 'health not recorded');
+        }
+      });
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, settings.intervalMs - (Date.now() - began))),
+      );
+    }
+  })();
+
+  return Promise.resolve({
+    stop: async () => {
+      stopped = true;
+      subscription.close();
+      await Promise.all([rounds, following.catch(() => undefined)]);
+    },
+  });
+};

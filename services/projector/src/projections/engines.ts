@@ -1,0 +1,88 @@
+import type { ClusterInfo, Engine, EngineEvent } from '@berth/contracts';
+
+/** Engines with health and reservations, as GET /api/engines shows them. */
+export class EnginesProjection {
+  private readonly byId = new Map<string, Engine>();
+
+  apply(event: EngineEvent): void {
+    switch (event.type) {
+      case 'EngineAdded': {
+        const { tls, ...engine } = event.data;
+        const previous = this.byId.get(engine.id);
+        const keepHealth =
+          previous !== undefined &&
+          previous.addr === engine.addr &&
+          previous.health.status !== 'lost';
+        this.byId.set(engine.id, {
+          ...engine,
+          health: keepHealth
+            ? previous.health
+            : { status: 'pending', responseTimeMs: null, checkedAt: null },
+          reservedCpus: previous?.reservedCpus ?? 0,
+          reservedMemory: previous?.reservedMemory ?? 0,
+          tlsConfigured: tls !== undefined,
+          schedulable: keepHealth ? previous.schedulable : false,
+        });
+        return;
+      }
+      case 'EngineRemoved':
+        this.byId.delete(event.data.id);
+        return;
+      case 'EngineLost':
+        this.update(event.data.id, (e) => ({
+          ...e,
+          health: { ...e.health, status: 'lost' },
+          schedulable: false,
+        }));
+        return;
+      case 'EngineHealthChanged': {
+        const { status, responseTimeMs, checkedAt } = event.data;
+        this.update(event.data.id, (e) =>
+          e.health.status === 'lost'
+            ? e
+            : {
+                ...e,
+                health: { status, responseTimeMs, checkedAt },
+                schedulable: status === 'healthy',
+              },
+        );
+        return;
+      }
+      default:
+        return exhaustive(event);
+    }
+  }
+
+  list(): Engine[] {
+    return [...this.byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): Engine | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Totals over the engines in the pool (lost ones are out of it). */
+  totals(): Pick<
+    ClusterInfo,
+    'cpus' | 'memory' | 'reservedCpus' | 'reservedMemory' | 'engineCount'
+  > {
+    const inPool = this.list().filter((e) => e.health.status !== 'lost');
+    const sum = (f: (e: Engine) => number) => inPool.reduce((total, e) => total + f(e), 0);
+    return {
+      cpus: sum((e) => e.cpus),
+      memory: sum((e) => e.memory),
+      reservedCpus: sum((e) => e.reservedCpus),
+      reservedMemory: sum((e) => e.reservedMemory),
+      engineCount: inPool.length,
+    };
+  }
+
+  private update(id: string, change: (engine: Engine) => Engine) {
+    const engine = this.byId.get(id);
+    if (engine !== undefined) this.byId.set(id, change(engine));
+  }
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}
