@@ -45,8 +45,11 @@ const reasonOf = (error: unknown): string => {
 export const ping = async (endpoint: EngineEndpoint, timeoutMs: number): Promise<number> => {
   const started = performance.now();
   const answer: unknown = await within(timeoutMs, dockerClient(endpoint, timeoutMs).ping());
-  if (String(answer) !== 'OK')
-    throw new Error(`/_ping answered ${JSON.stringify(String(answer)).slice(0, 40)}`);
+  if (String(answer) !== 'OK') {
+    throw new Error(
+      `it answered /_ping with ${JSON.stringify(String(answer).slice(0, 40))}, so it is not a Docker API`,
+    );
+  }
   return Math.round((performance.now() - started) * 10) / 10;
 };
 

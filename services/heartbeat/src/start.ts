@@ -40,9 +40,6 @@ export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) =>
   const settings = { ...DEFAULT_HEARTBEAT, ...config };
   const engines = new WatchedEngines();
   const subscription = log.subscribe(1, { filter: { types: WATCHED_TYPES } });
-  const following = (async () => {
-    for await (const event of subscription) engines.apply(event);
-  })();
 
   const record = async (engine: WatchedEngine, result: ProbeResult) => {
     const status = result.ok ? 'healthy' : 'unhealthy';
@@ -83,17 +80,29 @@ export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) =>
     }
   };
 
+  const probeAndRecord = async (engine: WatchedEngine) => {
+    try {
+      await record(engine, await probeEngine(engine, settings.timeoutMs, secretKey));
+    } catch (error) {
+      logger.warn({ err: error, engine: engine.id }, 'health not recorded');
+    }
+  };
+
+  const following = (async () => {
+    for await (const event of subscription) {
+      engines.apply(event);
+      // A new engine is probed at once, not at the next round: it joins the pool sooner.
+      const added =
+        event.type === 'EngineAdded' ? engines.get((event.data as { id: string }).id) : undefined;
+      if (added?.status === 'pending') void probeAndRecord(added);
+    }
+  })();
+
   let stopped = false;
   const rounds = (async () => {
     while (!stopped) {
       const began = Date.now();
-      await forEachBounded(engines.all(), settings.concurrency, async (engine) => {
-        try {
-          await record(engine, await probeEngine(engine, settings.timeoutMs, secretKey));
-        } catch (error) {
-          logger.warn({ err: error, engine: engine.id }, 'health not recorded');
-        }
-      });
+      await forEachBounded(engines.all(), settings.concurrency, probeAndRecord);
       await new Promise((resolve) =>
         setTimeout(resolve, Math.max(0, settings.intervalMs - (Date.now() - began))),
       );

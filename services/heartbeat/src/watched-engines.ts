@@ -51,6 +51,10 @@ export class WatchedEngines {
     }
   }
 
+  get(id: string): WatchedEngine | undefined {
+    return this.engines.get(id);
+  }
+
   all(): WatchedEngine[] {
     return [...this.engines.values()];
   }
