@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import Docker from 'dockerode';
 import { RejectedError } from '@berth/errors';
 
@@ -41,16 +43,48 @@ const reasonOf = (error: unknown): string => {
   return e.code ?? e.message ?? String(error);
 };
 
-/** GET /_ping: resolves with the response time in ms, or rejects with why it failed. */
-export const ping = async (endpoint: EngineEndpoint, timeoutMs: number): Promise<number> => {
+/**
+ * GET /_ping: resolves with the response time in ms, or rejects with why it failed. Plain
+ * node:http (keep-alive) rather than dockerode: the heartbeat sends this every second.
+ */
+export const ping = (endpoint: EngineEndpoint, timeoutMs: number): Promise<number> => {
   const started = performance.now();
-  const answer: unknown = await within(timeoutMs, dockerClient(endpoint, timeoutMs).ping());
-  if (String(answer) !== 'OK') {
-    throw new Error(
-      `it answered /_ping with ${JSON.stringify(String(answer).slice(0, 40))}, so it is not a Docker API`,
-    );
-  }
-  return Math.round((performance.now() - started) * 10) / 10;
+  const { addr, tls } = endpoint;
+  const url = addr.startsWith('unix://') ? undefined : new URL(addr.replace(/^tcp:/, 'http:'));
+  const options = {
+    path: '/_ping',
+    timeout: timeoutMs,
+    ...(url === undefined
+      ? { socketPath: addr.slice('unix://'.length) }
+      : { host: url.hostname, port: Number(url.port) }),
+  };
+  const answer = new Promise<string>((resolve, reject) => {
+    const onResponse = (res: IncomingMessage) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 100)));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(body)
+          : reject(Object.assign(new Error('status'), { statusCode: res.statusCode })),
+      );
+      res.on('error', reject);
+    };
+    const req =
+      tls === undefined
+        ? httpRequest(options, onResponse)
+        : httpsRequest({ ...options, ...tls }, onResponse);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+  return within(timeoutMs, answer).then((body) => {
+    if (body !== 'OK')
+      throw new Error(
+        `it answered /_ping with ${JSON.stringify(body.slice(0, 40))}, so it is not a Docker API`,
+      );
+    return Math.round((performance.now() - started) * 10) / 10;
+  });
 };
 
 export type EngineFacts = {

@@ -31,6 +31,7 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
       BERTH_NATS_URL: '',
       BERTH_ETCD_URL: '',
       BERTH_LOG_LEVEL: 'warn',
+      BERTH_LOCAL_ENGINE: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,9 @@ const Env = z.object({
   BERTH_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
   BERTH_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
   BERTH_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(50).default(800),
+  /** `auto`: add this machine's Docker (its socket) as engine `local` when it is there. */
+  BERTH_LOCAL_ENGINE: z.enum(['auto', 'off']).default('auto'),
+  BERTH_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   BERTH_LOG_LEVEL: z.string().default('info'),
 });
 
@@ -38,6 +41,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       intervalMs: e.BERTH_HEARTBEAT_INTERVAL_MS,
       timeoutMs: e.BERTH_HEARTBEAT_TIMEOUT_MS,
     },
+    localEngine: e.BERTH_LOCAL_ENGINE === 'auto' ? e.BERTH_DOCKER_SOCKET : undefined,
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

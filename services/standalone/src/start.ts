@@ -11,6 +11,7 @@ import { openEventLog, type EventLog } from '@berth/eventlog';
 import { startEtcd, startNatsServer } from '@berth/local-infra';
 import type { Logger } from '@berth/log';
 import type { StandaloneConfig } from './config.js';
+import { addLocalEngine } from './local-engine.js';
 import { loadSecretKey } from './secret-key.js';
 
 type Stoppable = { name: string; stop: () => Promise<unknown> };
@@ -91,6 +92,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     });
     running.push({ name: 'account', stop: accounts.stop });
 
+    if (config.localEngine !== undefined) await addLocalEngine(nc, config.localEngine, logger);
     api.markStarted();
     logger.info(
       { port: api.port, store: config.store.store, nats, etcd: etcdUrl },
