@@ -1,4 +1,5 @@
 export * from './accounts.js';
+export * from './audit.js';
 export * from './engines.js';
 export * from './errors.js';
 export * from './ids.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Role } from './accounts.js';
+import { AuditFilter } from './audit.js';
 
 /** Every query may wait until the read model has reached a position (read-your-writes). */
 const query = <T extends z.ZodRawShape>(shape: T) =>
@@ -12,6 +13,14 @@ export const Queries = {
   ClusterInfo: query({}),
   ListEngines: query({}),
   GetEngine: query({ id: z.string().max(64) }),
+  /** Newest first, `count` of them, before the position `before` (a cursor for the next page). */
+  ListEvents: query({
+    filter: AuditFilter,
+    before: z.number().int().positive().optional(),
+    count: z.number().int().min(1).max(1000),
+  }),
+  VerifyLog: query({}),
+  ReplayReadModel: query({}),
 } as const;
 export type QueryName = keyof typeof Queries;
 export type QueryParams<N extends QueryName> = z.infer<(typeof Queries)[N]>;

@@ -122,6 +122,15 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
       expect(engines.map((e) => e.stream)).toEqual(['engine-x']);
       expect(await log.readAll(1, { filter: { types: [] } })).toEqual([]);
       expect(await log.readAll(100)).toEqual([]);
+      const newest = await log.readBackward(undefined, { limit: 3 });
+      expect(newest.map((e) => e.position)).toEqual([11, 10, 9]);
+      expect((await log.readBackward(5)).map((e) => e.position)).toEqual([4, 3, 2, 1]);
+      const startedBackward = await log.readBackward(10, {
+        filter: { types: ['ContainerStarted'] },
+        limit: 2,
+      });
+      expect(startedBackward.map((e) => e.position)).toEqual([8, 6]);
+      expect(await log.readBackward(1)).toEqual([]);
     });
 
     it("finds a command's events by commandId", async () => {
@@ -228,6 +237,7 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
           'close',
           'head',
           'readAll',
+          'readBackward',
           'readCommand',
           'readStream',
           'subscribe',

@@ -42,6 +42,8 @@ export interface EventLog {
   readStream(stream: string, fromVersion?: number): Promise<RecordedEvent[]>;
   /** Events from `fromPosition` (inclusive), in position order. */
   readAll(fromPosition?: number, options?: ReadOptions): Promise<RecordedEvent[]>;
+  /** Newest first: events before `beforePosition` (exclusive; default: all), for audit views. */
+  readBackward(beforePosition?: number, options?: ReadOptions): Promise<RecordedEvent[]>;
   /** The events a command appended, so a retried command can answer its first outcome. */
   readCommand(commandId: string): Promise<RecordedEvent[]>;
   /** The position of the newest event every reader can see (0 when empty). */

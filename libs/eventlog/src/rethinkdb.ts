@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { r, type Connection, type RDatum } from 'rethinkdb-ts';
+import { r, type Connection, type RDatum, type RStream } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
@@ -312,19 +312,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   ): Promise<Page> => {
     const upTo = await frontier();
     if (from > upTo) return { events: [], scannedTo: Math.max(upTo, from - 1) };
-    let query = eventsTable.between(from, upTo + 1).orderBy({ index: 'id' });
-    if (filter?.types !== undefined) {
-      const types = [...filter.types];
-      query = query.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type')));
-    }
-    if (filter?.streamPrefix !== undefined) {
-      const prefix = filter.streamPrefix;
-      query = query.filter((e: RDatum<EventDoc>) =>
-        e('stream')
-          .match(`^${escapeRegExp(prefix)}`)
-          .ne(null),
-      );
-    }
+    const query = filtered(eventsTable.between(from, upTo + 1).orderBy({ index: 'id' }), filter);
     const docs = await (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
     const last = docs[docs.length - 1];
     return {
@@ -394,6 +382,21 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async readAll(fromPosition = 1, readOptions = {}) {
       const page = await readPage(fromPosition, readOptions.limit ?? Infinity, readOptions.filter);
       return page.events;
+    },
+    async readBackward(beforePosition = Infinity, readOptions = {}) {
+      const upTo = Math.min(beforePosition - 1, await frontier());
+      if (upTo < 1) return [];
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- r.desc is typed any by the driver
+      const query = filtered(
+        eventsTable.between(1, upTo + 1).orderBy({ index: r.desc('id') }),
+        readOptions.filter,
+      );
+      const limit = readOptions.limit ?? Infinity;
+      const docs: EventDoc[] = await (Number.isFinite(limit) ? query.limit(limit) : query).run(
+        conn,
+        MAJORITY,
+      );
+      return docs.map(fromDoc);
     },
     async readCommand(commandId) {
       const docs = await eventsTable
@@ -531,6 +534,20 @@ const startWakeFeed = (conn: Connection, appended: EventEmitter, isClosed: () =>
       await done.catch(() => undefined);
     },
   };
+};
+
+/** Applies an event filter to a query over the events table. */
+const filtered = <Q extends RStream<EventDoc>>(query: Q, filter: EventFilter | undefined): Q => {
+  let result = query;
+  if (filter?.types !== undefined) {
+    const types = [...filter.types];
+    result = result.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type'))) as Q;
+  }
+  if (filter?.streamPrefix !== undefined) {
+    const pattern = `^${escapeRegExp(filter.streamPrefix)}`;
+    result = result.filter((e: RDatum<EventDoc>) => e('stream').match(pattern).ne(null)) as Q;
+  }
+  return result;
 };
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

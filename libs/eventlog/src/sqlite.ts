@@ -122,16 +122,18 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
     .prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE command_id = ? ORDER BY position`)
     .raw(true);
   const readStatements = new Map<string, Database.Statement<unknown[], Row>>();
-  const rangeStatement = (filter: EventFilter | undefined) => {
+  /** `position >= ? AND position <= ?` plus the filter, ascending or descending. */
+  const rangeStatement = (filter: EventFilter | undefined, order: 'ASC' | 'DESC' = 'ASC') => {
     const { sql, params } = filterSql(filter);
-    let statement = readStatements.get(sql);
+    const key = `${order}${sql}`;
+    let statement = readStatements.get(key);
     if (statement === undefined) {
       statement = db
         .prepare<unknown[], Row>(
-          `SELECT ${COLUMNS} FROM events WHERE position >= ? AND position <= ?${sql} ORDER BY position LIMIT ?`,
+          `SELECT ${COLUMNS} FROM events WHERE position >= ? AND position <= ?${sql} ORDER BY position ${order} LIMIT ?`,
         )
         .raw(true);
-      readStatements.set(sql, statement);
+      readStatements.set(key, statement);
     }
     return { statement, params };
   };
@@ -244,6 +246,11 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
       Promise.resolve(selectStream.all(stream, fromVersion).map(toEvent)),
     readAll: (fromPosition = 1, options = {}) =>
       Promise.resolve(readPageNow(fromPosition, options.limit ?? -1, options.filter).events),
+    readBackward: (beforePosition = Number.MAX_SAFE_INTEGER, options = {}) => {
+      const { statement, params } = rangeStatement(options.filter, 'DESC');
+      const upTo = Math.min(beforePosition - 1, headNow());
+      return Promise.resolve(statement.all(1, upTo, ...params, options.limit ?? -1).map(toEvent));
+    },
     readCommand: (commandId) => Promise.resolve(selectCommand.all(commandId).map(toEvent)),
     head: () => Promise.resolve(headNow()),
     subscribe: (fromPosition = 1, subscribeOptions = {}) =>

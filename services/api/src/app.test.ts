@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '@berth/errors';
 import { createApp } from './app.js';
 import type { Gateway } from './gateway.js';
+import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const logger = pino({ level: 'silent' });
 // These routes never reach the services; a gateway that fails shows it.
@@ -10,7 +11,13 @@ const gateway: Gateway = {
   command: () => Promise.reject(new UnavailableError('no bus in this test')),
   query: () => Promise.reject(new UnavailableError('no bus in this test')),
 };
-const base = { logger, gateway, tokenTtlMs: 60_000 };
+const base = {
+  logger,
+  gateway,
+  tokenTtlMs: 60_000,
+  log: () => undefined,
+  streamLimits: DEFAULT_STREAM_LIMITS,
+};
 
 describe('api app', () => {
   it('answers /healthz 503 until started and every check passes, then 200', async () => {

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { ErrorCode, httpStatusOf, type ErrorBody, type Session } from '@berth/contracts';
 import { ForbiddenError, toErrorDetail } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
 import type { Gateway } from './gateway.js';
@@ -10,6 +11,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { authenticate, authRoutes } from './routes/auth.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { engineRoutes } from './routes/engines.js';
+import { eventRoutes, type ChangeStreamLimits } from './routes/events.js';
 
 /** A named readiness probe; it throws or returns false when its dependency is not usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -21,6 +23,9 @@ export type AppDeps = {
   started: () => boolean;
   checks: Record<string, ReadinessCheck>;
   tokenTtlMs: number;
+  /** The event log, for change streams; undefined while starting. */
+  log: () => EventLog | undefined;
+  streamLimits: ChangeStreamLimits;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
@@ -75,6 +80,7 @@ export const createApp = (deps: AppDeps) => {
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
+  eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),

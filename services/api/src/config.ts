@@ -1,13 +1,27 @@
 import { z } from 'zod';
 import { parseEnv, port } from '@berth/config';
+import { EventLogEnv } from '@berth/eventlog';
+import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const Env = z.object({
   BERTH_HOST: z.string().default('127.0.0.1'),
   BERTH_PORT: port(5002),
   BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
   BERTH_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
+  BERTH_SSE_MAX_LAG: z.coerce.number().int().min(1).default(DEFAULT_STREAM_LIMITS.maxLag),
+  BERTH_SSE_WRITE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(DEFAULT_STREAM_LIMITS.writeTimeoutMs),
   BERTH_LOG_LEVEL: z.string().default('info'),
 });
+
+/** Change-stream limits from the environment (shared with one-machine mode). */
+export const readStreamLimits = (env: Record<string, string | undefined>) => {
+  const e = parseEnv(Env.pick({ BERTH_SSE_MAX_LAG: true, BERTH_SSE_WRITE_TIMEOUT_MS: true }), env);
+  return { maxLag: e.BERTH_SSE_MAX_LAG, writeTimeoutMs: e.BERTH_SSE_WRITE_TIMEOUT_MS };
+};
 
 /** The api's configuration when it runs as its own process (cluster mode). */
 export const readConfig = (env: Record<string, string | undefined>) => {
@@ -17,6 +31,8 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     port: e.BERTH_PORT,
     natsUrl: e.BERTH_NATS_URL,
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,
+    streamLimits: readStreamLimits(env),
+    store: parseEnv(EventLogEnv, env),
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

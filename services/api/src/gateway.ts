@@ -6,7 +6,11 @@ import { newId } from '@berth/ids';
 /** How routes reach the services: commands and queries over NATS, nothing else. */
 export type Gateway = {
   command(type: string, data: unknown, actor: string): Promise<CommandResult>;
-  query<R>(name: QueryName, params: QueryParams<QueryName>): Promise<R>;
+  query<R>(
+    name: QueryName,
+    params: QueryParams<QueryName>,
+    options?: { timeoutMs?: number },
+  ): Promise<R>;
 };
 
 /** `nats()` may be undefined while the process is still starting: then it is "unavailable". */
@@ -23,6 +27,6 @@ export const natsGateway = (nats: () => NatsConnection | undefined): Gateway => 
         { type, data, metadata: { commandId: newId(), actor } },
         { timeoutMs: 10_000, retries: 2 },
       ),
-    query: (name, params) => sendQuery(connection(), name, params),
+    query: (name, params, options) => sendQuery(connection(), name, params, options),
   };
 };

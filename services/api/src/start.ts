@@ -1,14 +1,23 @@
 import { serve } from '@hono/node-server';
 import type { Logger } from '@berth/log';
 import type { NatsConnection } from '@berth/bus';
+import type { EventLog } from '@berth/eventlog';
 import { createApp, type ReadinessCheck } from './app.js';
 import { natsGateway } from './gateway.js';
+import type { ChangeStreamLimits } from './routes/events.js';
 
-export type ApiConfig = { host: string; port: number; tokenTtlMs: number };
+export type ApiConfig = {
+  host: string;
+  port: number;
+  tokenTtlMs: number;
+  streamLimits: ChangeStreamLimits;
+};
 export type ApiDeps = {
   logger: Logger;
   /** The bus connection, once there is one. */
   nats: () => NatsConnection | undefined;
+  /** The event log for change streams, once it is open. */
+  log: () => EventLog | undefined;
   checks: Record<string, ReadinessCheck>;
 };
 
@@ -24,6 +33,8 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     checks: deps.checks,
     started: () => started,
     tokenTtlMs: config.tokenTtlMs,
+    log: deps.log,
+    streamLimits: config.streamLimits,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

@@ -25,6 +25,15 @@ export class ReadModel {
     if (this.waiters.length > 0) this.wakeWaiters();
   }
 
+  /** A plain copy of the whole model at its current position. */
+  snapshot() {
+    return {
+      position: this.position,
+      accounts: this.accounts.snapshot(),
+      engines: this.engines.list(),
+    };
+  }
+
   /** Resolves true once the model has applied `position`, false after `timeoutMs`. */
   reached(position: number, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);

@@ -19,7 +19,7 @@ export const start = async ({ nc, log, logger }: ProjectorDeps) => {
   });
   // Serve queries only once the model has caught up with the log as it was at start.
   await model.reached(await log.head(), 10 * 60_000);
-  const queries = serveQueries(nc, model);
+  const queries = serveQueries(nc, model, log);
   logger.info({ position: model.position }, 'read model caught up');
   return {
     model,

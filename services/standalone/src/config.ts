@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { optionalString, parseEnv, port } from '@berth/config';
+import { readStreamLimits } from '@berth/api';
 import { EventLogEnv } from '@berth/eventlog';
 
 const Env = z.object({
@@ -42,6 +43,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       timeoutMs: e.BERTH_HEARTBEAT_TIMEOUT_MS,
     },
     localEngine: e.BERTH_LOCAL_ENGINE === 'auto' ? e.BERTH_DOCKER_SOCKET : undefined,
+    streamLimits: readStreamLimits(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

@@ -30,10 +30,16 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
   // Connections are filled in as they come up; /healthz answers 503 until all are there.
   const parts: { nc?: NatsConnection; log?: EventLog; etcd?: Etcd3 } = {};
   const api = await startApi(
-    { host: config.host, port: config.port, tokenTtlMs: config.tokenTtlMs },
+    {
+      host: config.host,
+      port: config.port,
+      tokenTtlMs: config.tokenTtlMs,
+      streamLimits: config.streamLimits,
+    },
     {
       logger,
       nats: () => parts.nc,
+      log: () => parts.log,
       checks: {
         nats: () => Promise.resolve(parts.nc !== undefined && !parts.nc.isClosed()),
         eventLog: async () => parts.log !== undefined && (await parts.log.head()) >= 0,

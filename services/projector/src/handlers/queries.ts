@@ -1,13 +1,16 @@
 import { Queries, type ClusterInfo } from '@berth/contracts';
 import { serveQuery, type NatsConnection } from '@berth/bus';
 import { NotFoundError, UnavailableError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
 import type { ReadModel } from '../read-model.js';
+import { replayAndCompare } from '../replay.js';
+import { listEvents } from './events.js';
 
 const SERVICE = 'projector';
 const WAIT_MS = 5000;
 
 /** Query endpoints over the read model, in queue group `berth.projector`. */
-export const serveQueries = (nc: NatsConnection, model: ReadModel) => {
+export const serveQueries = (nc: NatsConnection, model: ReadModel, log: EventLog) => {
   const caughtUp = async (atLeast: number | undefined) => {
     if (atLeast !== undefined && !(await model.reached(atLeast, WAIT_MS))) {
       throw new UnavailableError(`the read model has not reached position ${atLeast} yet`);
@@ -49,6 +52,24 @@ export const serveQueries = (nc: NatsConnection, model: ReadModel) => {
         await caughtUp(atLeast);
         return { ...model.engines.totals(), containerCount: 0, imageCount: 0 };
       },
+    }),
+    serveQuery(nc, {
+      name: 'ListEvents',
+      schema: Queries.ListEvents,
+      service: SERVICE,
+      handle: async ({ atLeast, ...page }) => (await caughtUp(atLeast), listEvents(log, page)),
+    }),
+    serveQuery(nc, {
+      name: 'ReplayReadModel',
+      schema: Queries.ReplayReadModel,
+      service: SERVICE,
+      handle: () => replayAndCompare(log, model),
+    }),
+    serveQuery(nc, {
+      name: 'VerifyLog',
+      schema: Queries.VerifyLog,
+      service: SERVICE,
+      handle: () => log.verify(),
     }),
     serveQuery(nc, {
       name: 'ListEngines',

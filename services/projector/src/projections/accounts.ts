@@ -58,6 +58,15 @@ export class AccountsProjection {
     };
   }
 
+  /** Everything this projection holds, in a stable order (for replay comparison). */
+  snapshot() {
+    const sessions = [...this.sessions.entries()].sort(([a], [b]) => a.localeCompare(b));
+    return {
+      accounts: this.list(),
+      sessions: sessions.map(([tokenHash, s]) => ({ tokenHash, ...s })),
+    };
+  }
+
   private revokeSessions(accountId: string) {
     for (const [hash, session] of this.sessions)
       if (session.accountId === accountId) this.sessions.delete(hash);

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '@berth/contracts';
+import { describeEvent, matchesFilter } from './index.js';
+
+const recorded = (type: string, data: unknown, position = 7): RecordedEvent => ({
+  position,
+  id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+  stream: 's-1',
+  version: 1,
+  type,
+  v: 1,
+  at: '2026-11-22T10:00:00.000Z',
+  data,
+  metadata: { actor: 'admin', commandId: 'C', correlationId: 'R', causationId: 'A' },
+  hash: 'f'.repeat(64),
+});
+
+describe('audit view', () => {
+  it('says what happened, with references and tags, and never copies secrets', () => {
+    const sealed = recorded('EngineAdded', {
+      id: 'e1',
+      addr: 'tcp://10.0.0.1:2375',
+      cpus: 2,
+      memory: 1,
+      labels: [],
+      dockerVersion: '20',
+      source: 'manual',
+      tls: 'v1.SEALED',
+    });
+    expect(describeEvent(sealed)).toEqual({
+      position: 7,
+      id: '01JAAAAAAAAAAAAAAAAAAAAAAA',
+      type: 'EngineAdded',
+      stream: 's-1',
+      at: '2026-11-22T10:00:00.000Z',
+      actor: 'admin',
+      message: 'engine e1 added at tcp://10.0.0.1:2375 (manual)',
+      tags: ['engine'],
+      refs: { engine: 'e1' },
+      commandId: 'C',
+      correlationId: 'R',
+      causationId: 'A',
+    });
+    const secretive = [
+      recorded('AccountPasswordSet', { accountId: 'A1', hash: 'scrypt$16384$8$1$salt$key' }),
+      recorded('SessionStarted', {
+        accountId: 'A1',
+        tokenHash: 'abc123tokenhash',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        source: '1.2.3.4',
+      }),
+      sealed,
+    ];
+    expect(JSON.stringify(secretive.map(describeEvent))).not.toMatch(
+      /scrypt|abc123tokenhash|SEALED/,
+    );
+    expect(describeEvent(recorded('SomethingNew', { password: 'x' })).message).toBe('SomethingNew');
+  });
+
+  it('filters by type, refs, actor, tag and time', () => {
+    const e = describeEvent(recorded('EngineLost', { id: 'e2', reason: 'lease expired' }));
+    expect(matchesFilter(e, {})).toBe(true);
+    expect(
+      matchesFilter(e, {
+        type: ['EngineLost', 'EngineAdded'],
+        engine: 'e2',
+        actor: 'admin',
+        tag: 'engine',
+      }),
+    ).toBe(true);
+    expect(matchesFilter(e, { engine: 'e3' })).toBe(false);
+    expect(matchesFilter(e, { tag: 'health' })).toBe(false);
+    expect(
+      matchesFilter(e, { since: '2026-11-22T10:00:00.000Z', until: '2026-11-22T10:00:00.000Z' }),
+    ).toBe(true);
+    expect(matchesFilter(e, { since: '2026-11-22T10:00:00.001Z' })).toBe(false);
+  });
+});

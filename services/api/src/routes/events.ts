@@ -1,0 +1,116 @@
+import type { Hono } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
+import { AuditQueryParams, type AuditEvent, type Session } from '@berth/contracts';
+import { UnavailableError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
+import type { Gateway } from '../gateway.js';
+import { toValidationError } from '../validate.js';
+import { z } from 'zod';
+
+type Env = { Variables: { session: Session } };
+
+export type ChangeStreamLimits = {
+  /** A client this many events behind the log is cut off. */
+  maxLag: number;
+  /** A client that takes longer than this to take one event is cut off. */
+  writeTimeoutMs: number;
+};
+export const DEFAULT_STREAM_LIMITS: ChangeStreamLimits = { maxLag: 10_000, writeTimeoutMs: 5000 };
+
+const Paging = z.strictObject({
+  count: z.coerce.number().int().min(1).max(1000).default(20),
+  before: z.coerce.number().int().positive().optional(),
+});
+const StreamStart = z.strictObject({ from: z.coerce.number().int().positive().optional() });
+
+/** Splits the query string into the audit filter and the route's own parameters, checking both. */
+const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S) => {
+  const ownKeys = new Set(Object.keys(own.shape));
+  const pick = (mine: boolean) =>
+    Object.fromEntries(Object.entries(query).filter(([k]) => ownKeys.has(k) === mine));
+  const filter = AuditQueryParams.safeParse(pick(false));
+  if (!filter.success) throw toValidationError(filter.error);
+  const params = own.safeParse(pick(true));
+  if (!params.success) throw toValidationError(params.error);
+  return { filter: filter.data, params: params.data as z.infer<S> };
+};
+
+const timeout = (ms: number) =>
+  new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+
+/** GET /api/events (newest first, paged) and GET /api/events/stream (SSE, catch-up then live). */
+export const eventRoutes = (
+  app: Hono<Env>,
+  gateway: Gateway,
+  log: () => EventLog | undefined,
+  limits: ChangeStreamLimits,
+) => {
+  app.get('/api/events', async (c) => {
+    const { filter, params } = parseQuery(c.req.query(), Paging);
+    const page = await gateway.query<{ events: AuditEvent[]; next: number | null }>('ListEvents', {
+      filter,
+      count: params.count,
+      ...(params.before === undefined ? {} : { before: params.before }),
+    });
+    if (page.next !== null) c.header('X-Next-Before', String(page.next));
+    return c.json(page.events);
+  });
+
+  app.get('/api/events/stream', async (c) => {
+    const { filter, params } = parseQuery(c.req.query(), StreamStart);
+    const events = log();
+    if (events === undefined) throw new UnavailableError('berth is still starting');
+    const lastEventId = Number(c.req.header('last-event-id'));
+    const from =
+      params.from ??
+      (Number.isInteger(lastEventId) && lastEventId >= 0
+        ? lastEventId + 1
+        : (await events.head()) + 1);
+
+    return streamSSE(c, async (stream: SSEStreamingApi) => {
+      const subscription = events.subscribe(from, { filter: storeFilter(filter), batchSize: 500 });
+      stream.onAbort(() => subscription.close());
+      const cutOff = async (message: string) => {
+        subscription.close();
+        await Promise.race([
+          stream.writeSSE({
+            event: 'error',
+            data: JSON.stringify({ error: { code: 'slow_consumer', message } }),
+          }),
+          timeout(100),
+        ]);
+      };
+      let lagCheckedAt = Date.now();
+      for await (const event of subscription) {
+        const view = describeEvent(event);
+        if (!matchesFilter(view, filter)) continue;
+        const written = await Promise.race([
+          stream.writeSSE({ id: String(event.position), data: JSON.stringify(view) }),
+          timeout(limits.writeTimeoutMs),
+        ]);
+        if (written === 'timeout') {
+          await cutOff(
+            `took longer than ${limits.writeTimeoutMs} ms to take an event; reconnect with Last-Event-ID`,
+          );
+          break;
+        }
+        if (Date.now() - lagCheckedAt > 500) {
+          lagCheckedAt = Date.now();
+          if ((await events.head()) - event.position > limits.maxLag) {
+            await cutOff(`more than ${limits.maxLag} events behind; reconnect with Last-Event-ID`);
+            break;
+          }
+        }
+      }
+      await stream.close();
+    });
+  });
+
+  app.post('/api/admin/verify', async (c) =>
+    c.json(await gateway.query('VerifyLog', {}, { timeoutMs: 300_000 })),
+  );
+  app.post('/api/admin/replay', async (c) =>
+    c.json(await gateway.query('ReplayReadModel', {}, { timeoutMs: 300_000 })),
+  );
+};

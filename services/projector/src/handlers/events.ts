@@ -1,0 +1,32 @@
+import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
+import type { AuditEvent, AuditFilter } from '@berth/contracts';
+import type { EventLog } from '@berth/eventlog';
+
+const PAGE = 1000;
+// A filter that matches little must not read the whole log for one request.
+const MAX_SCANNED = 200_000;
+
+export type EventsPage = { events: AuditEvent[]; next: number | null };
+
+/** The newest `count` events matching the filter, read backwards from the log in pages. */
+export const listEvents = async (
+  log: EventLog,
+  { filter, before, count }: { filter: AuditFilter; before?: number | undefined; count: number },
+): Promise<EventsPage> => {
+  const found: AuditEvent[] = [];
+  let cursor = before ?? Number.MAX_SAFE_INTEGER;
+  let scanned = 0;
+  while (found.length < count && scanned < MAX_SCANNED) {
+    const page = await log.readBackward(cursor, { filter: storeFilter(filter), limit: PAGE });
+    for (const event of page) {
+      const view = describeEvent(event);
+      if (matchesFilter(view, filter)) found.push(view);
+      cursor = event.position;
+      if (found.length === count) break;
+    }
+    scanned += page.length;
+    if (page.length < PAGE)
+      return { events: found, next: found.length === count && cursor > 1 ? cursor : null };
+  }
+  return { events: found, next: cursor > 1 ? cursor : null };
+};
