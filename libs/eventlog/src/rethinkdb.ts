@@ -151,8 +151,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
 
   const currentVersion = async (stream: string): Promise<number> => {
     const rows: Commit[] = await streamCommits(stream)
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- r.desc is typed any by the driver
-      .orderBy({ index: r.desc('stream_version') })
+      .orderBy({ index: descending('stream_version') })
       .limit(1)
       .run(conn, MAJORITY);
     const last = rows[0];
@@ -386,9 +385,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async readBackward(beforePosition = Infinity, readOptions = {}) {
       const upTo = Math.min(beforePosition - 1, await frontier());
       if (upTo < 1) return [];
-      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- r.desc is typed any by the driver
       const query = filtered(
-        eventsTable.between(1, upTo + 1).orderBy({ index: r.desc('id') }),
+        eventsTable.between(1, upTo + 1).orderBy({ index: descending('id') }),
         readOptions.filter,
       );
       const limit = readOptions.limit ?? Infinity;
@@ -541,13 +539,16 @@ const filtered = <Q extends RStream<EventDoc>>(query: Q, filter: EventFilter | u
   let result = query;
   if (filter?.types !== undefined) {
     const types = [...filter.types];
-    result = result.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type'))) as Q;
+    result = result.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type')));
   }
   if (filter?.streamPrefix !== undefined) {
     const pattern = `^${escapeRegExp(filter.streamPrefix)}`;
-    result = result.filter((e: RDatum<EventDoc>) => e('stream').match(pattern).ne(null)) as Q;
+    result = result.filter((e: RDatum<EventDoc>) => e('stream').match(pattern).ne(null));
   }
   return result;
 };
+
+// The driver types r.desc as `any`; this is the one place that says what it is.
+const descending = (index: string) => r.desc(index) as unknown as string;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

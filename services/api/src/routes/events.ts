@@ -33,7 +33,7 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
   if (!filter.success) throw toValidationError(filter.error);
   const params = own.safeParse(pick(true));
   if (!params.success) throw toValidationError(params.error);
-  return { filter: filter.data, params: params.data as z.infer<S> };
+  return { filter: filter.data, params: params.data };
 };
 
 const timeout = (ms: number) =>
