@@ -8,7 +8,6 @@ const Env = z.object({
   BERTH_PORT: port(5002),
   BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
   BERTH_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
-  BERTH_SSE_MAX_LAG: z.coerce.number().int().min(1).default(DEFAULT_STREAM_LIMITS.maxLag),
   BERTH_SSE_WRITE_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -19,8 +18,8 @@ const Env = z.object({
 
 /** Change-stream limits from the environment (shared with one-machine mode). */
 export const readStreamLimits = (env: Record<string, string | undefined>) => {
-  const e = parseEnv(Env.pick({ BERTH_SSE_MAX_LAG: true, BERTH_SSE_WRITE_TIMEOUT_MS: true }), env);
-  return { maxLag: e.BERTH_SSE_MAX_LAG, writeTimeoutMs: e.BERTH_SSE_WRITE_TIMEOUT_MS };
+  const e = parseEnv(Env.pick({ BERTH_SSE_WRITE_TIMEOUT_MS: true }), env);
+  return { writeTimeoutMs: e.BERTH_SSE_WRITE_TIMEOUT_MS };
 };
 
 /** The api's configuration when it runs as its own process (cluster mode). */

@@ -1,0 +1,289 @@
+// Audit, replay, verify and change streams on a running Berth.
+import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Account, AuditEvent, Engine } from '@berth/contracts';
+import { openSqliteEventLog } from '@berth/eventlog';
+import { newId } from '@berth/ids';
+import { replay } from '@berth/projector';
+import { spawnBerth, startTestHosts, type BerthProcess, type TestHost } from '@berth/testkit';
+
+let berth: BerthProcess;
+let hosts: TestHost[];
+let downHosts: () => Promise<void>;
+let admin = '';
+
+const call = async (
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+) => {
+  const response = await fetch(`${berth.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${options.token ?? admin}`,
+      'content-type': 'application/json',
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text === '' ? undefined : JSON.parse(text)) as unknown,
+  };
+};
+const login = async (username: string, password: string) =>
+  ((await call('POST', '/auth/login', { body: { username, password } })).body as { token: string })
+    .token;
+const until = async (what: string, check: () => Promise<boolean>, limitMs = 5000) => {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+beforeAll(async () => {
+  ({ hosts, down: downHosts } = await startTestHosts(2));
+  berth = await spawnBerth({
+    BERTH_ADMIN_PASSWORD: 'events-admin-1',
+    BERTH_SSE_WRITE_TIMEOUT_MS: '1000',
+  });
+  admin = await login('admin', 'events-admin-1');
+});
+afterAll(async () => {
+  await berth.stop();
+  await downHosts();
+});
+
+describe('audit log and replay', () => {
+  it('replays a scripted session into a fresh read model equal to the live one, field by field', async () => {
+    const carol = await call('POST', '/api/account', {
+      body: { username: 'carol', password: 'carol-pass-1', role: 'user' },
+    });
+    await call('POST', '/api/account', {
+      body: { username: 'dan', password: 'dan-pass-12', role: 'user' },
+    });
+    const carolToken = await login('carol', 'carol-pass-1');
+    await call('POST', '/account/passwdchange', {
+      token: carolToken,
+      body: { oldPassword: 'carol-pass-1', newPassword: 'carol-pass-2' },
+    });
+    await login('carol', 'carol-pass-2');
+    await call('DELETE', '/api/account?username=dan');
+    for (const host of hosts)
+      expect(
+        (
+          await call('POST', '/api/engines', {
+            body: { id: `e${host.index}`, addr: host.dockerUrl },
+          })
+        ).status,
+      ).toBe(201);
+    await until('engines healthy', async () =>
+      ((await call('GET', '/api/engines')).body as Engine[]).every(
+        (e) => e.health.status === 'healthy',
+      ),
+    );
+    await (hosts[1] as TestHost).stopDocker(); // a host loss
+    await until(
+      'e2 unhealthy',
+      async () =>
+        ((await call('GET', '/api/engines/e2')).body as Engine).health.status === 'unhealthy',
+    );
+
+    const replayed = (await call('POST', '/api/admin/replay')).body as {
+      equal: boolean;
+      differences: string[];
+      events: number;
+      position: number;
+    };
+    expect(replayed).toMatchObject({ equal: true, differences: [] });
+    expect(replayed.events).toBe(replayed.position);
+
+    // And independently, from the log file: a fresh model equals what the API serves.
+    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const { model } = await replay(log);
+    await log.close();
+    expect(model.accounts.list()).toEqual((await call('GET', '/api/account')).body as Account[]);
+    expect(model.engines.list()).toEqual((await call('GET', '/api/engines')).body as Engine[]);
+
+    // Who asked → what was decided: one command, its events, one chain of ids.
+    const carolId = (carol.body as Account).id;
+    const carolEvents = (await call('GET', `/api/events?account=${carolId}&count=50`))
+      .body as AuditEvent[];
+    expect(carolEvents.map((e) => e.type).reverse()).toEqual([
+      'AccountAdded',
+      'AccountPasswordSet',
+      'SessionStarted',
+      'AccountPasswordSet',
+      'SessionStarted',
+    ]);
+    const [added, firstPassword] = [...carolEvents].reverse();
+    expect(added?.actor).toBe('admin');
+    expect(added?.commandId).toBe(firstPassword?.commandId);
+    expect(added?.correlationId).toBe(added?.commandId);
+    expect(JSON.stringify(carolEvents)).not.toMatch(/scrypt|tokenHash/);
+  });
+
+  it('filters and pages newest first, and refuses unknown parameters', async () => {
+    const all = (await call('GET', '/api/events?count=1000')).body as AuditEvent[];
+    const positions = all.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    const first = await call('GET', '/api/events?count=3');
+    const next = first.headers.get('x-next-before');
+    const second = (await call('GET', `/api/events?count=3&before=${next}`)).body as AuditEvent[];
+    expect([...(first.body as AuditEvent[]), ...second].map((e) => e.position)).toEqual(
+      positions.slice(0, 6),
+    );
+    const health = (await call('GET', '/api/events?tag=health&engine=e2&count=10'))
+      .body as AuditEvent[];
+    expect(health.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^engine e2 is unhealthy/),
+      expect.stringMatching(/^engine e2 is healthy/),
+    ]);
+    const types = (await call('GET', '/api/events?type=EngineAdded,AccountDeleted&count=10'))
+      .body as AuditEvent[];
+    expect(types.map((e) => e.type).sort()).toEqual([
+      'AccountDeleted',
+      'EngineAdded',
+      'EngineAdded',
+    ]);
+    const byActor = (await call('GET', '/api/events?actor=carol&count=10')).body as AuditEvent[];
+    expect(byActor.every((e) => e.actor === 'carol')).toBe(true);
+    const future = (
+      await call('GET', `/api/events?since=${new Date(Date.now() + 60_000).toISOString()}`)
+    ).body as AuditEvent[];
+    expect(future).toEqual([]);
+    expect((await call('GET', '/api/events?count=0')).status).toBe(400);
+    expect((await call('GET', '/api/events?colour=red')).body).toMatchObject({
+      error: { code: 'invalid', field: 'colour' },
+    });
+  });
+
+  it('verifies the hash chain and names an event altered behind its back', async () => {
+    const ok = (await call('POST', '/api/admin/verify')).body as { ok: boolean; checked: number };
+    expect(ok.ok).toBe(true);
+    const raw = new Database(join(berth.dataDir, 'events.db'));
+    raw.exec('DROP TRIGGER events_no_update');
+    raw.prepare(`UPDATE events SET actor = 'mallory' WHERE position = 5`).run();
+    raw.close();
+    expect((await call('POST', '/api/admin/verify')).body).toMatchObject({
+      ok: false,
+      position: 5,
+      reason: 'hash mismatch',
+    });
+  });
+});
+
+/** A change-stream client: `frames` collects every SSE frame; `ended` settles when the server closes. */
+const sseClient = (path: string, headers: Record<string, string> = {}) => {
+  const frames: { id?: number; event?: string; data: string }[] = [];
+  let response: IncomingMessage | undefined;
+  const ended = new Promise<void>((resolve, reject) => {
+    get(
+      `${berth.url}${path}`,
+      { headers: { authorization: `Bearer ${admin}`, ...headers } },
+      (res) => {
+        response = res;
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const frame: { id?: number; event?: string; data: string } = { data: '' };
+            for (const line of buffer.slice(0, end).split('\n')) {
+              if (line.startsWith('id: ')) frame.id = Number(line.slice(4));
+              else if (line.startsWith('event: ')) frame.event = line.slice(7);
+              else if (line.startsWith('data: ')) frame.data += line.slice(6);
+            }
+            buffer = buffer.slice(end + 2);
+            if (frame.data !== '') frames.push(frame);
+          }
+        });
+        res.on('end', resolve);
+        res.on('error', () => resolve()); // destroyed by the test: that connection is over
+      },
+    ).on('error', reject);
+  });
+  return { frames, ended, response: () => response };
+};
+
+describe('change streams', () => {
+  it('gives 3 concurrent clients every event once in order; a resumed one misses nothing; a slow one is cut off alone', async () => {
+    const head =
+      ((await call('GET', '/api/events?count=1')).body as AuditEvent[])[0]?.position ?? 0;
+    // Enough that the slow client's socket buffers (a few MB) fill up and its writes block.
+    const total = 60_000;
+    const steady = sseClient(`/api/events/stream?from=${head + 1}`);
+    let resuming = sseClient(`/api/events/stream?from=${head + 1}`);
+    const slow = sseClient(`/api/events/stream?from=${head + 1}`);
+    await until('clients connected', () =>
+      Promise.resolve([steady, resuming, slow].every((c) => c.response() !== undefined)),
+    );
+    slow.response()?.pause(); // takes nothing until much later
+
+    // Events appended to the same log by another writer: Berth's streams must carry them all.
+    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const id = newId();
+    const metadata = { actor: 'load', commandId: id, correlationId: id, causationId: id };
+    for (let version = 0; version < total; version += 1000) {
+      const batch = Array.from({ length: 1000 }, (_, i) => ({
+        type: 'TestTick',
+        data: { n: version + i },
+        metadata,
+      }));
+      await log.append('ticks', version, batch);
+    }
+    await log.close();
+
+    await until(
+      'resuming client half-way',
+      () => Promise.resolve(resuming.frames.length >= total / 2),
+      30_000,
+    );
+    resuming.response()?.destroy();
+    const firstPart = [...resuming.frames];
+    const lastId = firstPart[firstPart.length - 1]?.id ?? 0;
+    resuming = sseClient('/api/events/stream', { 'last-event-id': String(lastId) });
+    await until(
+      'steady and resumed clients have everything',
+      () =>
+        Promise.resolve(
+          steady.frames.length >= total && firstPart.length + resuming.frames.length >= total,
+        ),
+      60_000,
+    );
+
+    const expected = Array.from({ length: total }, (_, i) => head + 1 + i);
+    expect(steady.frames.map((f) => f.id)).toEqual(expected);
+    expect([...firstPart, ...resuming.frames].map((f) => f.id)).toEqual(expected);
+    expect(JSON.parse(steady.frames[10]?.data ?? '{}')).toMatchObject({
+      type: 'TestTick',
+      position: head + 11,
+      actor: 'load',
+    });
+
+    // The slow client has taken nothing all this while; give the server time to give up on it.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    slow.response()?.resume();
+    await Promise.race([
+      slow.ended,
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`slow client still open after ${slow.frames.length} frames`)),
+          20_000,
+        ),
+      ),
+    ]);
+    const error = slow.frames.find((f) => f.event === 'error');
+    expect(JSON.parse(error?.data ?? '{}')).toMatchObject({ error: { code: 'slow_consumer' } });
+    const slowIds = slow.frames.filter((f) => f.id !== undefined).map((f) => f.id);
+    expect(slowIds.length).toBeLessThan(total);
+    expect(slowIds).toEqual(expected.slice(0, slowIds.length));
+    resuming.response()?.destroy();
+    steady.response()?.destroy();
+  });
+});
