@@ -4,6 +4,8 @@ import type { Account, AccountEvent, Session } from '@berth/contracts';
 export class AccountsProjection {
   private readonly byId = new Map<string, Account>();
   private readonly sessions = new Map<string, { accountId: string; expiresAt: string }>();
+  // Token hashes by account, so ending an account's sessions does not scan everyone's.
+  private readonly sessionsOf = new Map<string, Set<string>>();
 
   apply(event: AccountEvent): void {
     switch (event.type) {
@@ -20,12 +22,13 @@ export class AccountsProjection {
         this.byId.delete(event.data.accountId);
         this.revokeSessions(event.data.accountId);
         return;
-      case 'SessionStarted':
-        this.sessions.set(event.data.tokenHash, {
-          accountId: event.data.accountId,
-          expiresAt: event.data.expiresAt,
-        });
+      case 'SessionStarted': {
+        const { tokenHash, accountId, expiresAt } = event.data;
+        this.sessions.set(tokenHash, { accountId, expiresAt });
+        const mine = this.sessionsOf.get(accountId) ?? new Set<string>();
+        this.sessionsOf.set(accountId, mine.add(tokenHash));
         return;
+      }
       case 'LoginFailed':
         return;
       default:
@@ -68,8 +71,8 @@ export class AccountsProjection {
   }
 
   private revokeSessions(accountId: string) {
-    for (const [hash, session] of this.sessions)
-      if (session.accountId === accountId) this.sessions.delete(hash);
+    for (const hash of this.sessionsOf.get(accountId) ?? []) this.sessions.delete(hash);
+    this.sessionsOf.delete(accountId);
   }
 }
 

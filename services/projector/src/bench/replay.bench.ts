@@ -1,0 +1,119 @@
+// `npm run bench -- replay`: rebuild the read model from a 1,000,000-event log (SQLite) of the
+// mix a running Berth writes, beside the time to merely read those events.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { NewEvent } from '@berth/contracts';
+import { openSqliteEventLog } from '@berth/eventlog';
+import { newId } from '@berth/ids';
+import { replay } from '../replay.js';
+
+const TOTAL = 1_000_000;
+const id = newId();
+const metadata = { actor: 'bench', commandId: id, correlationId: id, causationId: id };
+
+/** The i-th event of a realistic mix: mostly health samples and logins, some accounts and engines. */
+const mixed = (i: number): [string, NewEvent] => {
+  const engine = `engine-${i % 200}`;
+  const account = `A${i % 5000}`;
+  const slot = i % 100;
+  if (slot < 50) {
+    const data = {
+      id: engine,
+      status: i % 7 === 0 ? 'unhealthy' : 'healthy',
+      responseTimeMs: 2.5,
+      checkedAt: new Date(1_800_000_000_000 + i).toISOString(),
+      reason: 'answers /_ping',
+    };
+    return [`health-${engine}`, { type: 'EngineHealthChanged', data, metadata }];
+  }
+  if (slot < 75) {
+    const data = {
+      accountId: account,
+      tokenHash: (i * 2654435761).toString(16).padStart(64, '0'),
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      source: '10.0.0.1',
+    };
+    return [`account-u${i % 5000}`, { type: 'SessionStarted', data, metadata }];
+  }
+  if (slot < 90)
+    return [
+      'login-failures',
+      {
+        type: 'LoginFailed',
+        data: { username: `u${i}`, source: '10.0.0.9', reason: 'wrong password' },
+        metadata,
+      },
+    ];
+  if (slot < 94)
+    return [
+      `account-u${i % 5000}`,
+      {
+        type: 'AccountAdded',
+        data: { accountId: account, username: `u${i % 5000}`, role: 'user' },
+        metadata,
+      },
+    ];
+  if (slot < 98)
+    return [
+      `account-u${i % 5000}`,
+      {
+        type: 'AccountPasswordSet',
+        data: { accountId: account, hash: 'scrypt$16384$8$1$c2FsdA==$a2V5' },
+        metadata,
+      },
+    ];
+  const added = {
+    id: engine,
+    addr: `tcp://10.0.${i % 200}.2:2375`,
+    cpus: 4,
+    memory: 8192,
+    labels: ['ssd'],
+    dockerVersion: '20.10',
+    source: 'agent',
+  };
+  return [
+    `engine-${engine}`,
+    slot === 98
+      ? { type: 'EngineAdded', data: added, metadata }
+      : { type: 'EngineLost', data: { id: engine, reason: 'lease expired' }, metadata },
+  ];
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-bench-replay-'));
+try {
+  const log = openSqliteEventLog({ file: join(dir, 'events.db') });
+  const filled = performance.now();
+  for (let i = 0; i < TOTAL; i += 1000) {
+    const batch = Array.from({ length: 1000 }, (_, k) => mixed(i + k));
+    await Promise.all(batch.map(([stream, event]) => log.append(stream, 'any', [event])));
+  }
+  console.log(
+    `\nReplay (${TOTAL.toLocaleString('en-US')} events, filled in ${((performance.now() - filled) / 1000).toFixed(1)} s)`,
+  );
+
+  const readStarted = performance.now();
+  for (let from = 1; ;) {
+    const page = await log.readAll(from, { limit: 10_000 });
+    const last = page[page.length - 1];
+    if (last === undefined) break;
+    from = last.position + 1;
+  }
+  const readMs = performance.now() - readStarted;
+
+  const { model, ms } = await replay(log);
+  const row = (what: string, value: string) => console.log(`${what.padEnd(58)} ${value}`);
+  row(
+    'replay into a fresh read model',
+    `${(ms / 1000).toFixed(2)} s, ${Math.round((TOTAL / ms) * 1000).toLocaleString('en-US')} events/s  (${(ms / readMs).toFixed(2)}× reading the same events)`,
+  );
+  row('reading the events alone', `${(readMs / 1000).toFixed(2)} s`);
+  row(
+    'model after replay',
+    `${model.accounts.list().length} accounts, ${model.engines.list().length} engines, position ${model.position}`,
+  );
+  await log.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
