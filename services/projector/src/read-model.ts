@@ -34,6 +34,15 @@ export class ReadModel {
     };
   }
 
+  /** A model as it was when `snapshot()` was taken. */
+  static restore(snapshot: ReadModelSnapshot): ReadModel {
+    const model = new ReadModel();
+    model.position = snapshot.position;
+    model.accounts.restore(snapshot.accounts);
+    model.engines.restore(snapshot.engines);
+    return model;
+  }
+
   /** Resolves true once the model has applied `position`, false after `timeoutMs`. */
   reached(position: number, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
@@ -53,3 +62,5 @@ export class ReadModel {
     for (const w of ready) w.resolve();
   }
 }
+
+export type ReadModelSnapshot = ReturnType<ReadModel['snapshot']>;

@@ -2,16 +2,48 @@ import type { NatsConnection } from '@berth/bus';
 import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { serveQueries } from './handlers/queries.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ReadModel } from './read-model.js';
 
-export type ProjectorDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type ProjectorDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  /** Where the model is saved to resume after a restart or crash; none: rebuild at every start. */
+  checkpointFile?: string | undefined;
+  /** Save after this many new events (and on stop). */
+  checkpointEvery?: number;
+};
 
-/** Follows the log from the start into an in-memory read model and answers queries from it. */
-export const start = async ({ nc, log, logger }: ProjectorDeps) => {
-  const model = new ReadModel();
-  const subscription = log.subscribe(1, { batchSize: 5000 });
+/**
+ * Follows the log into an in-memory read model and answers queries from it. With a checkpoint
+ * file it starts from the saved model and reads only what came after.
+ */
+export const start = async ({
+  nc,
+  log,
+  logger,
+  checkpointFile,
+  checkpointEvery = 10_000,
+}: ProjectorDeps) => {
+  const saved =
+    checkpointFile === undefined ? undefined : await loadCheckpoint(checkpointFile, log);
+  const model = saved === undefined ? new ReadModel() : ReadModel.restore(saved);
+  const resumedFrom = model.position;
+  let lastHash = '';
+  let savedAt = model.position;
+  const checkpoint = () => {
+    if (checkpointFile === undefined || model.position === savedAt) return;
+    saveCheckpoint(checkpointFile, model.snapshot(), lastHash);
+    savedAt = model.position;
+  };
+  const subscription = log.subscribe(model.position + 1, { batchSize: 5000 });
   const following = (async () => {
-    for await (const event of subscription) model.apply(event);
+    for await (const event of subscription) {
+      model.apply(event);
+      lastHash = event.hash;
+      if (model.position - savedAt >= checkpointEvery) checkpoint();
+    }
   })();
   following.catch((error: unknown) => {
     logger.fatal({ err: error }, 'projector stopped following the log');
@@ -20,13 +52,15 @@ export const start = async ({ nc, log, logger }: ProjectorDeps) => {
   // Serve queries only once the model has caught up with the log as it was at start.
   await model.reached(await log.head(), 10 * 60_000);
   const queries = serveQueries(nc, model, log);
-  logger.info({ position: model.position }, 'read model caught up');
+  logger.info({ position: model.position, resumedFrom }, 'read model caught up');
   return {
     model,
+    resumedFrom,
     stop: async () => {
       await queries.stop();
       subscription.close();
       await following.catch(() => undefined);
+      checkpoint();
     },
   };
 };

@@ -72,6 +72,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       nc,
       log,
       logger: logger.child({ service: 'projector' }),
+      checkpointFile: join(config.dataDir, 'read-model.checkpoint.json'),
     });
     running.push({ name: 'projector', stop: projector.stop });
     const secretKey = loadSecretKey(config.secretKey, config.dataDir);

@@ -70,6 +70,18 @@ export class AccountsProjection {
     };
   }
 
+  /** Loads what `snapshot()` returned. */
+  restore(snapshot: ReturnType<AccountsProjection['snapshot']>): void {
+    for (const account of snapshot.accounts) this.byId.set(account.id, account);
+    for (const { tokenHash, accountId, expiresAt } of snapshot.sessions) {
+      this.sessions.set(tokenHash, { accountId, expiresAt });
+      this.sessionsOf.set(
+        accountId,
+        (this.sessionsOf.get(accountId) ?? new Set<string>()).add(tokenHash),
+      );
+    }
+  }
+
   private revokeSessions(accountId: string) {
     for (const hash of this.sessionsOf.get(accountId) ?? []) this.sessions.delete(hash);
     this.sessionsOf.delete(accountId);

@@ -61,6 +61,11 @@ export class EnginesProjection {
     return this.byId.get(id);
   }
 
+  /** Loads what `list()` returned. */
+  restore(engines: Engine[]): void {
+    for (const engine of engines) this.byId.set(engine.id, engine);
+  }
+
   /** Totals over the engines in the pool (lost ones are out of it). */
   totals(): Pick<
     ClusterInfo,
