@@ -1,0 +1,88 @@
+import type { Command, Context } from '../command.js';
+import { UsageError } from '../command.js';
+import { CliError } from '../client.js';
+import { table } from '../output.js';
+
+type AuditEvent = { position: number; type: string; at: string; actor: string; message: string };
+
+const FILTERS = [
+  'type',
+  'engine',
+  'container',
+  'group',
+  'account',
+  'actor',
+  'tag',
+  'since',
+  'until',
+] as const;
+
+const line = (e: AuditEvent) => `${e.position}  ${e.at}  ${e.actor}  ${e.type}  ${e.message}`;
+
+/** Prints the change stream (SSE) until interrupted, one line (or JSON) per event. */
+const follow = async (context: Context, query: URLSearchParams) => {
+  const response = await context.client().open('GET', `/api/events/stream?${query.toString()}`);
+  if (!response.ok || response.body === null)
+    throw new CliError(`the change stream answered HTTP ${response.status}`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = frame
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('');
+      if (data === '') continue;
+      if (frame.includes('event: error')) throw new CliError(`the change stream ended: ${data}`);
+      context.print(context.json ? data : line(JSON.parse(data) as AuditEvent));
+    }
+  }
+};
+
+export const events: Command = {
+  name: 'events',
+  summary: 'the latest events, newest first; --follow keeps printing new ones',
+  usage:
+    'berth events [COUNT] [--type T,…] [--engine E] [--account A] [--actor U] [--tag T] [--since ISO] [--follow] [--json]',
+  example: 'berth events 20 --tag engine --follow',
+  options: {
+    ...Object.fromEntries(FILTERS.map((f) => [f, { type: 'string' }])),
+    follow: { type: 'boolean', short: 'f' },
+  },
+  async run(context) {
+    const count = Number(context.args[0] ?? 20);
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new UsageError('COUNT must be 1 to 1000');
+    const query = new URLSearchParams();
+    for (const f of FILTERS) {
+      const value = context.values[f];
+      if (typeof value === 'string') query.set(f, value);
+    }
+    const { body } = await context
+      .client()
+      .request<AuditEvent[]>('GET', `/api/events?${query.toString()}&count=${count}`);
+    if (context.json && context.values.follow !== true) return context.print(JSON.stringify(body));
+    if (context.json) body.reverse().forEach((e) => context.print(JSON.stringify(e)));
+    else if (context.values.follow === true) body.reverse().forEach((e) => context.print(line(e)));
+    else {
+      context.print(
+        table(body, [
+          ['POSITION', (e) => e.position],
+          ['TIME', (e) => e.at],
+          ['ACTOR', (e) => e.actor],
+          ['TYPE', (e) => e.type],
+          ['MESSAGE', (e) => e.message],
+        ]),
+      );
+    }
+    if (context.values.follow !== true) return;
+    const newest = body[body.length - 1]; // oldest first now
+    if (newest !== undefined) query.set('from', String(newest.position + 1)); // else: from now on
+    await follow(context, query);
+  },
+};
