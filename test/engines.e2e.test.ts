@@ -164,8 +164,10 @@ describe('engines on real test hosts', () => {
       'EngineAdded',
       'EngineRemoved',
     ]);
-    expect(history.map((e) => (e.data as { reason?: string }).reason).filter(Boolean)).toEqual([
+    expect(history.map((e) => (e.data as { reason?: string }).reason)).toEqual([
+      'registered by its agent',
       'agent registration expired',
+      'registered by its agent',
       'agent deregistered',
     ]);
   });

@@ -90,6 +90,8 @@ export const EngineEvents = {
     dockerVersion: z.string(),
     source: z.enum(['manual', 'agent']),
     tls: z.string().optional(),
+    /** Why it was added: by hand, or registered (again) by its agent. */
+    reason: z.string().optional(),
   }),
   EngineRemoved: z.object({ id: z.string(), reason: z.string() }),
   EngineLost: z.object({ id: z.string(), reason: z.string() }),

@@ -44,7 +44,7 @@ const describeKnown = (event: Known): Described => {
       };
     case 'EngineAdded':
       return {
-        message: `engine ${event.data.id} added at ${event.data.addr} (${event.data.source})`,
+        message: `engine ${event.data.id} added at ${event.data.addr} (${event.data.reason ?? event.data.source})`,
         tags: ['engine'],
         refs: { engine: event.data.id },
       };

@@ -38,6 +38,7 @@ export const followAgentRegistrations = async (etcd: Etcd3, log: EventLog, logge
       labels,
       dockerVersion: facts.dockerVersion,
       source: 'agent' as const,
+      reason: 'registered by its agent',
     };
     await decideEngine(log, id, { type: 'RegisterEngine', engine }, metadata(`agent:${id}`));
   };

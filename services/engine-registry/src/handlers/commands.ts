@@ -49,6 +49,7 @@ export const serveEngineCommands = (nc: NatsConnection, log: EventLog, secretKey
           labels: data.labels,
           dockerVersion: facts.dockerVersion,
           source: 'manual' as const,
+          reason: 'added by hand; answers as a Docker Engine',
           ...(data.tls === undefined
             ? {}
             : { tls: sealSecret(secretKey, JSON.stringify(data.tls)) }),

@@ -7,7 +7,7 @@ export class EnginesProjection {
   apply(event: EngineEvent): void {
     switch (event.type) {
       case 'EngineAdded': {
-        const { tls, ...engine } = event.data;
+        const { tls, reason: _reason, ...engine } = event.data;
         const previous = this.byId.get(engine.id);
         const keepHealth =
           previous !== undefined &&
