@@ -22,6 +22,8 @@ export class ReadModel {
     if (ACCOUNT_EVENTS.has(event.type)) this.accounts.apply(event as unknown as AccountEvent);
     else if (ENGINE_EVENTS.has(event.type)) this.engines.apply(event as unknown as EngineEvent);
     this.position = event.position;
+    // Every 100,000 positions, at that event's time: alike in live, replayed and restored models.
+    if (event.position % 100_000 === 0) this.accounts.pruneExpired(event.at);
     if (this.waiters.length > 0) this.wakeWaiters();
   }
 

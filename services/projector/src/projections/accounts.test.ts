@@ -32,6 +32,14 @@ describe('accounts projection', () => {
     expect(p.find('nobody')).toBeUndefined();
   });
 
+  it('prunes sessions that expired by a given time', () => {
+    const p = build();
+    p.pruneExpired('2029-12-31T23:59:59.999Z');
+    expect(p.snapshot().sessions).toHaveLength(1);
+    p.pruneExpired('2030-01-01T00:00:00.000Z');
+    expect(p.snapshot().sessions).toEqual([]);
+  });
+
   it('resolves a session until it expires, and ends it on a new password or deletion', () => {
     const p = build();
     const now = new Date('2029-01-01T00:00:00Z');

@@ -70,6 +70,15 @@ export class AccountsProjection {
     };
   }
 
+  /** Forgets sessions that expired by `now` (an event's time, so replays prune alike). */
+  pruneExpired(now: string): void {
+    for (const [hash, session] of this.sessions) {
+      if (session.expiresAt > now) continue;
+      this.sessions.delete(hash);
+      this.sessionsOf.get(session.accountId)?.delete(hash);
+    }
+  }
+
   /** Loads what `snapshot()` returned. */
   restore(snapshot: ReturnType<AccountsProjection['snapshot']>): void {
     for (const account of snapshot.accounts) this.byId.set(account.id, account);
