@@ -91,10 +91,11 @@ const filterSql = (filter: EventFilter | undefined): { sql: string; params: unkn
 /** The embedded event log: one SQLite file in WAL mode, every commit synced to disk. */
 export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => {
   mkdirSync(dirname(options.file), { recursive: true });
-  const db = new Database(options.file);
+  // The busy timeout is set at open: processes opening a new file at once wait for each other
+  // even while one of them switches it to WAL.
+  const db = new Database(options.file, { timeout: 5000 });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
 
   const pollMs = options.pollIntervalMs ?? 250;
