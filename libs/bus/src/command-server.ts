@@ -9,7 +9,7 @@ import {
 import { toErrorDetail } from '@berth/errors';
 import { z } from 'zod';
 import { OutcomeCache } from './outcomes.js';
-import { decode, encode } from './wire.js';
+import { encode, parseJson, validate } from './wire.js';
 
 export type CommandResult = { position: number; events: RecordedEvent[] };
 
@@ -42,9 +42,9 @@ export const serveCommand = <S extends z.ZodType>(
     },
   });
 
-  const execute = async (msg: Msg): Promise<CommandReply> => {
+  const execute = async (json: unknown): Promise<CommandReply> => {
     try {
-      const command = decode(endpoint.schema, msg.data);
+      const command = validate(endpoint.schema, json);
       const { position, events } = await endpoint.handle(command);
       return { ok: true, position, events };
     } catch (error) {
@@ -52,21 +52,21 @@ export const serveCommand = <S extends z.ZodType>(
     }
   };
 
+  // The message is parsed once: for its commandId (dedupe), then against the command's schema.
   const answer = async (msg: Msg) => {
-    const envelope = Envelope.safeParse(safeJson(msg.data));
+    let json: unknown;
+    try {
+      json = parseJson(msg.data);
+    } catch (error) {
+      msg.respond(encode({ ok: false, error: toErrorDetail(error) } satisfies CommandReply));
+      return;
+    }
+    const envelope = Envelope.safeParse(json);
     const reply = envelope.success
-      ? await outcomes.run(envelope.data.metadata.commandId, () => execute(msg))
-      : await execute(msg);
+      ? await outcomes.run(envelope.data.metadata.commandId, () => execute(json))
+      : await execute(json);
     msg.respond(encode(reply));
   };
 
   return { stop: () => subscription.drain() };
-};
-
-const safeJson = (bytes: Uint8Array): unknown => {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return undefined;
-  }
 };

@@ -8,14 +8,21 @@ const decoder = new TextDecoder();
 
 export const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
 
-/** Decodes and validates a message; the error names the first bad field. */
-export const decode = <S extends z.ZodType>(schema: S, bytes: Uint8Array): z.infer<S> => {
-  let json: unknown;
+/** The JSON in a message, or a ValidationError. */
+export const parseJson = (bytes: Uint8Array): unknown => {
   try {
-    json = JSON.parse(decoder.decode(bytes));
+    return JSON.parse(decoder.decode(bytes));
   } catch {
     throw new ValidationError('message is not valid JSON');
   }
+};
+
+/** Decodes and validates a message; the error names the first bad field. */
+export const decode = <S extends z.ZodType>(schema: S, bytes: Uint8Array): z.infer<S> =>
+  validate(schema, parseJson(bytes));
+
+/** Validates parsed JSON against a schema; the error names the first bad field. */
+export const validate = <S extends z.ZodType>(schema: S, json: unknown): z.infer<S> => {
   const result = schema.safeParse(json);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

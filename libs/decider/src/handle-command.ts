@@ -5,6 +5,14 @@ import { fold, type Decider, type DomainEvent } from './decider.js';
 
 export type CommandOutcome = { position: number; events: RecordedEvent[] };
 
+/** The metadata a command's events carry; correlation and causation default to the command. */
+export const eventMetadataOf = (metadata: CommandMetadata) => ({
+  actor: metadata.actor,
+  commandId: metadata.commandId,
+  correlationId: metadata.correlationId ?? metadata.commandId,
+  causationId: metadata.causationId ?? metadata.commandId,
+});
+
 const MAX_ATTEMPTS = 8;
 
 /**
@@ -19,12 +27,7 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
   command: Command,
   metadata: CommandMetadata,
 ): Promise<CommandOutcome> => {
-  const eventMetadata = {
-    actor: metadata.actor,
-    commandId: metadata.commandId,
-    correlationId: metadata.correlationId ?? metadata.commandId,
-    causationId: metadata.causationId ?? metadata.commandId,
-  };
+  const eventMetadata = eventMetadataOf(metadata);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const earlier = await log.readCommand(metadata.commandId);
     if (earlier.length > 0)

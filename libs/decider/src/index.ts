@@ -1,2 +1,2 @@
 export { fold, type Decider, type DomainEvent } from './decider.js';
-export { handleCommand, type CommandOutcome } from './handle-command.js';
+export { eventMetadataOf, handleCommand, type CommandOutcome } from './handle-command.js';

@@ -1,4 +1,4 @@
-import { CliError, Client, saveLogin } from '../client.js';
+import { Client, saveLogin } from '../client.js';
 import type { Command } from '../command.js';
 
 export const login: Command = {
@@ -67,5 +67,3 @@ export const clusterinfo: Command = {
     );
   },
 };
-
-export { CliError };

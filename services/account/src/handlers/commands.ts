@@ -10,19 +10,12 @@ import {
 } from '@berth/contracts';
 import { hashPassword, tokenHash, verifyPassword } from '@berth/auth';
 import { serveCommand, type CommandResult, type NatsConnection } from '@berth/bus';
-import { fold, handleCommand } from '@berth/decider';
+import { eventMetadataOf, fold, handleCommand } from '@berth/decider';
 import { UnauthenticatedError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { accountDecider, type AccountCommand } from '../domain/account.js';
 
 const SERVICE = 'account';
-
-const eventMetadata = (m: CommandMetadata) => ({
-  actor: m.actor,
-  commandId: m.commandId,
-  correlationId: m.correlationId ?? m.commandId,
-  causationId: m.causationId ?? m.commandId,
-});
 
 /** The command endpoints of the account service, all in queue group `berth.account`. */
 export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
@@ -78,7 +71,7 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
       {
         type: 'LoginFailed',
         data: { username: data.username, source: data.source, reason },
-        metadata: eventMetadata(metadata),
+        metadata: eventMetadataOf(metadata),
       },
     ]);
     return log.readCommand(metadata.commandId);

@@ -63,8 +63,8 @@ export const authRoutes = (app: Hono<Env>, gateway: Gateway, options: AuthOption
   app.post('/auth/login', async (c) => {
     const { username, password } = await jsonBody(c, LoginBody);
     const source = sourceOf(c);
-    const keys = [`u:${username.toLowerCase()}`, `s:${source}`];
-    const wait = Math.max(byUsername.retryAfter(keys[0] ?? ''), bySource.retryAfter(keys[1] ?? ''));
+    const [userKey, sourceKey] = [`u:${username.toLowerCase()}`, `s:${source}`];
+    const wait = Math.max(byUsername.retryAfter(userKey), bySource.retryAfter(sourceKey));
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
       throw new RateLimitedError(
@@ -79,14 +79,14 @@ export const authRoutes = (app: Hono<Env>, gateway: Gateway, options: AuthOption
         { username, password, source, token, expiresAt },
         username,
       );
-      byUsername.succeed(keys[0] ?? '');
+      byUsername.succeed(userKey);
       // Wait for the read model to know the session, so the token works on the next request.
       await gateway.query('ResolveToken', { tokenHash: tokenHash(token), atLeast: position });
       return c.json({ token, expiresAt });
     } catch (error) {
       if (error instanceof BerthError && error.code === 'unauthenticated') {
-        byUsername.fail(keys[0] ?? '');
-        bySource.fail(keys[1] ?? '');
+        byUsername.fail(userKey);
+        bySource.fail(sourceKey);
       }
       throw error;
     }
