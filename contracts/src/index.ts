@@ -1,5 +1,6 @@
 export * from './accounts.js';
 export * from './audit.js';
+export * from './containers.js';
 export * from './engines.js';
 export * from './errors.js';
 export * from './ids.js';

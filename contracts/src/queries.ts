@@ -20,6 +20,11 @@ export const Queries = {
     count: z.number().int().min(1).max(1000),
   }),
   VerifyLog: query({}),
+  ListContainers: query({ all: z.boolean(), group: z.string().max(64).optional() }),
+  /** By id or a unique prefix of it (case-insensitive); an ambiguous prefix is a conflict. */
+  GetContainer: query({ idOrPrefix: z.string().min(1).max(64) }),
+  ListGroups: query({}),
+  GetGroup: query({ id: z.string().max(64) }),
   ReplayReadModel: query({}),
 } as const;
 export type QueryName = keyof typeof Queries;

@@ -4,6 +4,8 @@ export const subjects = {
   command: (type: string) => `berth.cmd.${type}`,
   /** Request/reply for one read-model query, served by the projector's queue group. */
   query: (name: string) => `berth.query.${name}`,
+  /** Request for a container's output, served by the docker-executor's queue group. */
+  logs: 'berth.logs',
 } as const;
 
 export const queueGroupOf = (service: string) => `berth.${service}`;

@@ -1,13 +1,16 @@
-import type {
-  AccountEvent,
-  AuditEvent,
-  AuditFilter,
-  EngineEvent,
-  RecordedEvent,
+import {
+  ContainerEvents,
+  type AccountEvent,
+  type AuditEvent,
+  type AuditFilter,
+  type ContainerEvent,
+  type EngineEvent,
+  type RecordedEvent,
 } from '@berth/contracts';
 
 type Described = Pick<AuditEvent, 'message' | 'tags' | 'refs'>;
 type Known = AccountEvent | EngineEvent;
+const CONTAINER_TYPES = new Set(Object.keys(ContainerEvents));
 
 // Only these say something in words; their secrets (hashes, tokens, TLS) are never copied.
 const describeKnown = (event: Known): Described => {
@@ -71,6 +74,102 @@ const describeKnown = (event: Known): Described => {
   }
 };
 
+const group = (id: string) => `group ${id}`;
+const replica = (d: { container: string; engine: string }) =>
+  `container ${d.container} on ${d.engine}`;
+const refsOf = (d: {
+  container?: string | undefined;
+  group?: string | undefined;
+  engine?: string | undefined;
+}) => ({
+  ...(d.container === undefined ? {} : { container: d.container }),
+  ...(d.group === undefined ? {} : { group: d.group }),
+  ...(d.engine === undefined ? {} : { engine: d.engine }),
+});
+
+const describeContainerEvent = (event: ContainerEvent): Described => {
+  const tags = ['container'];
+  switch (event.type) {
+    case 'GroupCreated':
+      return {
+        message: `${group(event.data.group)} created: ${event.data.desired} × ${event.data.spec.image}`,
+        tags: ['group', 'run-container'],
+        refs: refsOf(event.data),
+      };
+    case 'GroupScaled':
+      return {
+        message: `${group(event.data.group)} scaled from ${event.data.previous} to ${event.data.desired}`,
+        tags: ['group', 'scale-container'],
+        refs: refsOf(event.data),
+      };
+    case 'GroupPending':
+      return {
+        message:
+          event.data.missing === 0
+            ? `${group(event.data.group)} has every replica placed`
+            : `${group(event.data.group)} waits for ${event.data.missing} replica(s): ${event.data.reason}`,
+        tags: ['group', 'scheduler'],
+        refs: refsOf(event.data),
+      };
+    case 'ContainerPlaced':
+      return {
+        message: `${replica(event.data)} placed (${event.data.reason})`,
+        tags: [...tags, 'scheduler'],
+        refs: refsOf(event.data),
+      };
+    case 'ContainerReleased':
+      return {
+        message: `${replica(event.data)} released: ${event.data.reason}`,
+        tags: [...tags, 'scheduler'],
+        refs: refsOf(event.data),
+      };
+    case 'ContainerCreated':
+      return { message: `${replica(event.data)} created`, tags, refs: refsOf(event.data) };
+    case 'ContainerStarted':
+      return { message: `${replica(event.data)} running`, tags, refs: refsOf(event.data) };
+    case 'ContainerActionRequested':
+      return {
+        message: `${event.data.action} of ${replica(event.data)} requested`,
+        tags: [...tags, `${event.data.action}-container`],
+        refs: refsOf(event.data),
+      };
+    case 'ContainerStopped':
+      return { message: `${replica(event.data)} stopped`, tags, refs: refsOf(event.data) };
+    case 'ContainerDied':
+      return {
+        message: `${replica(event.data)} died: ${event.data.reason}`,
+        tags,
+        refs: refsOf(event.data),
+      };
+    case 'ContainerFailed':
+      return {
+        message: `${replica(event.data)} failed: ${event.data.reason}`,
+        tags,
+        refs: refsOf(event.data),
+      };
+    case 'ContainerDestroyed':
+      return {
+        message: `${replica(event.data)} destroyed: ${event.data.reason}`,
+        tags: [...tags, 'destroy-container'],
+        refs: refsOf(event.data),
+      };
+    case 'DockerContainerEvent':
+      return {
+        message: `docker on ${event.data.engine}: container ${event.data.dockerId.slice(0, 12)} ${event.data.action}${event.data.exitCode === undefined ? '' : ` (exit ${event.data.exitCode})`}`,
+        tags: ['docker'],
+        refs: refsOf(event.data),
+      };
+    case 'EngineImagesCounted':
+      return {
+        message: `engine ${event.data.engine} has ${event.data.images} image(s)`,
+        tags: ['docker', 'engine'],
+        refs: refsOf(event.data),
+      };
+    default:
+      return exhaustive(event);
+  }
+};
+
 const KNOWN = new Set([
   'AccountAdded',
   'AccountPasswordSet',
@@ -85,9 +184,11 @@ const KNOWN = new Set([
 
 /** The audit view of any event; a type it does not know shows its type and no data. */
 export const describeEvent = (event: RecordedEvent): AuditEvent => {
-  const described = KNOWN.has(event.type)
-    ? describeKnown(event as unknown as Known)
-    : { message: event.type, tags: [], refs: {} };
+  const described = CONTAINER_TYPES.has(event.type)
+    ? describeContainerEvent(event as unknown as ContainerEvent)
+    : KNOWN.has(event.type)
+      ? describeKnown(event as unknown as Known)
+      : { message: event.type, tags: [], refs: {} };
   const { actor, commandId, correlationId, causationId } = event.metadata;
   return {
     position: event.position,

@@ -3,3 +3,5 @@ export { sendCommand, type Command, type SendOptions } from './command-client.js
 export { serveCommand, type CommandEndpoint, type CommandResult } from './command-server.js';
 export { OutcomeCache } from './outcomes.js';
 export { sendQuery, serveQuery, type QueryEndpoint } from './query.js';
+export { encode, parseJson, validate } from './wire.js';
+export { requestLogs } from './logs-client.js';

@@ -24,7 +24,7 @@ export const dockerClient = (endpoint: EngineEndpoint, timeoutMs: number): Docke
 };
 
 /** Rejects after `ms` whatever the request does, so a frozen daemon can never hang a caller. */
-const within = <T>(ms: number, work: Promise<T>): Promise<T> =>
+export const within = <T>(ms: number, work: Promise<T>): Promise<T> =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     work.then(

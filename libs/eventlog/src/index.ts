@@ -12,3 +12,4 @@ export { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
 export { openSqliteEventLog, type SqliteEventLogOptions } from './sqlite.js';
 export { openRethinkEventLog, parseRethinkUrl, type RethinkEventLogOptions } from './rethinkdb.js';
 export { EventLogEnv, openEventLog, type EventLogConfig } from './open.js';
+export { catchUpThenReact, type Follower } from './process-manager.js';

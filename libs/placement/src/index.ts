@@ -24,11 +24,14 @@ export type Demand = {
   preferImage?: boolean;
 };
 
+// Sums of decimal CPUs (0.1 + 0.2 …) carry float error; an engine filled exactly is full, not over.
+const EPSILON = 1e-9;
+
 /** Healthy, carries the labels, and has room for the demand on top of its reservations. */
 export const fits = (engine: Candidate, demand: Demand): boolean =>
   engine.schedulable &&
-  engine.reservedCpus + demand.cpus <= engine.cpus &&
-  engine.reservedMemory + demand.memory <= engine.memory &&
+  engine.reservedCpus + demand.cpus <= engine.cpus + EPSILON &&
+  engine.reservedMemory + demand.memory <= engine.memory + EPSILON &&
   demand.labels.every((label) => engine.labels.includes(label));
 
 /** The thesis score: how free the engine stays, CPU weighted 65 and memory 35. Higher is better. */

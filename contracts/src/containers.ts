@@ -1,0 +1,296 @@
+import { z } from 'zod';
+import { EngineLabels } from './engines.js';
+import { Ulid } from './ids.js';
+import { commandSchema } from './messages.js';
+
+// --- The image spec (SPEC "run") -------------------------------------------------------------
+export const PortSpec = z.strictObject({
+  container: z.number().int().min(1).max(65_535),
+  /** Left out: Docker picks a free host port. */
+  host: z.number().int().min(1).max(65_535).optional(),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+export type PortSpec = z.infer<typeof PortSpec>;
+
+const Arg = z.string().max(4096);
+const HostName = z
+  .string()
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a DNS name');
+
+/** Defaults: a tenth of a CPU and 64 MB, so every replica has limits and a reservation. */
+export const DEFAULT_CPUS = 0.1;
+export const DEFAULT_MEMORY_MB = 64;
+
+export const ImageSpec = z.strictObject({
+  image: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be an image reference such as busybox:latest'),
+  cmd: z.array(Arg).max(256).optional(),
+  entrypoint: z.array(Arg).max(64).optional(),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), Arg)
+    .optional(),
+  /** CPUs reserved and enforced (Docker NanoCpus), in thousandths at finest. */
+  cpus: z
+    .number()
+    .min(0.001)
+    .max(1024)
+    .refine((n) => Number.isInteger(Math.round(n * 1e6) / 1e3), 'at most three decimals')
+    .default(DEFAULT_CPUS),
+  cpuset: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be like 0-1,3')
+    .optional(),
+  /** MB, reserved and enforced; Docker needs at least 6. */
+  memory: z
+    .number()
+    .int()
+    .min(6)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_MEMORY_MB),
+  hostname: HostName.optional(),
+  domainname: HostName.optional(),
+  /** Engine constraints: every label must be on the engine. */
+  labels: EngineLabels.default([]),
+  ports: z.array(PortSpec).max(64).default([]),
+  /** Docker bind or volume specs: `/host:/container[:ro]` or `name:/container`. */
+  volumes: z
+    .array(
+      z
+        .string()
+        .max(1024)
+        .regex(/^[^:\s]+:\/[^:\s]*(:(ro|rw))?$/, 'must be src:/dest[:ro]'),
+    )
+    .max(64)
+    .optional(),
+  links: z
+    .array(
+      z
+        .string()
+        .max(256)
+        .regex(/^[^:\s]+(:[^:\s]+)?$/, 'must be name[:alias]'),
+    )
+    .max(64)
+    .optional(),
+  restartPolicy: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).optional(),
+  networkMode: z
+    .string()
+    .max(128)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be a network name')
+    .optional(),
+});
+export type ImageSpec = z.infer<typeof ImageSpec>;
+
+/** How many replicas one command may ask for. */
+export const MAX_REPLICAS = 1000;
+export const ReplicaCount = z.number().int().min(0).max(MAX_REPLICAS);
+
+// --- HTTP query parameters ----------------------------------------------------------------------
+const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const RunParams = z.strictObject({
+  count: z.coerce.number().int().min(1).max(MAX_REPLICAS).default(1),
+  pull: Flag.default(false),
+});
+export const ScaleParams = z.strictObject({ count: z.coerce.number().pipe(ReplicaCount) });
+export const ListContainersParams = z.strictObject({
+  all: Flag.default(false),
+  group: Ulid.optional(),
+});
+export const LogsParams = z.strictObject({
+  stdout: Flag.default(true),
+  stderr: Flag.default(true),
+  tail: z.union([z.literal('all'), z.coerce.number().int().min(0).max(100_000)]).default('all'),
+  follow: Flag.default(false),
+});
+export type LogsParams = z.infer<typeof LogsParams>;
+
+// --- Commands -----------------------------------------------------------------------------------
+/** scheduler: a new group of `count` replicas of `spec`. */
+export const RunContainer = commandSchema(
+  'RunContainer',
+  z.strictObject({
+    spec: ImageSpec,
+    count: z.number().int().min(1).max(MAX_REPLICAS),
+    pull: z.boolean(),
+  }),
+);
+/** scheduler: a group's desired count, named by the group or by one of its containers. */
+export const ScaleContainer = commandSchema(
+  'ScaleContainer',
+  z.union([
+    z.strictObject({ group: Ulid, count: ReplicaCount }),
+    z.strictObject({ container: Ulid, count: ReplicaCount }),
+  ]),
+);
+/** scheduler: takes one replica out of its group for good (the group wants one less). */
+export const DestroyContainer = commandSchema('DestroyContainer', z.strictObject({ id: Ulid }));
+const OnContainer = z.strictObject({ id: Ulid });
+/** docker-executor: lifecycle actions on one container. */
+export const StartContainer = commandSchema('StartContainer', OnContainer);
+export const StopContainer = commandSchema('StopContainer', OnContainer);
+export const RestartContainer = commandSchema('RestartContainer', OnContainer);
+export type RunContainer = z.infer<typeof RunContainer>;
+export type ScaleContainer = z.infer<typeof ScaleContainer>;
+
+/** docker-executor: stream a container's output to `inbox` (request/reply then chunks). */
+export const ContainerLogsRequest = z.strictObject({
+  id: Ulid,
+  stdout: z.boolean(),
+  stderr: z.boolean(),
+  tail: z.union([z.literal('all'), z.number().int().min(0)]),
+  follow: z.boolean(),
+  inbox: z.string().min(1).max(256),
+});
+export type ContainerLogsRequest = z.infer<typeof ContainerLogsRequest>;
+/** One message on the inbox: output, or the end (with an error when it broke off). */
+export type LogChunk =
+  { stream: 'stdout' | 'stderr'; data: string } | { end: true; error?: string };
+
+// --- Events ---------------------------------------------------------------------------------
+const Reserved = { cpus: z.number(), memory: z.number() };
+export const PublishedPort = z.object({
+  container: z.number(),
+  host: z.number(),
+  protocol: z.string(),
+  hostIp: z.string(),
+});
+export type PublishedPort = z.infer<typeof PublishedPort>;
+
+export const ContainerEvents = {
+  // On the scheduler's `schedule` stream: desired state and reservations, under one version.
+  GroupCreated: z.object({
+    group: z.string(),
+    spec: ImageSpec,
+    desired: z.number(),
+    pull: z.boolean(),
+  }),
+  GroupScaled: z.object({ group: z.string(), desired: z.number(), previous: z.number() }),
+  /** Replicas the group wants that have no engine; `retry` unless they failed on their own. */
+  GroupPending: z.object({
+    group: z.string(),
+    missing: z.number(),
+    reason: z.string(),
+    retry: z.boolean(),
+  }),
+  ContainerPlaced: z.object({
+    container: z.string(),
+    group: z.string(),
+    engine: z.string(),
+    name: z.string(),
+    ...Reserved,
+    reason: z.string(),
+  }),
+  /** Its reservation is returned; `remove` asks the executor to take it off Docker. */
+  ContainerReleased: z.object({
+    container: z.string(),
+    group: z.string(),
+    engine: z.string(),
+    ...Reserved,
+    reason: z.string(),
+    remove: z.boolean(),
+  }),
+  // On `container-<id>`, written by the docker-executor.
+  ContainerCreated: z.object({
+    container: z.string(),
+    engine: z.string(),
+    dockerId: z.string(),
+    ports: z.array(PublishedPort),
+  }),
+  ContainerStarted: z.object({ container: z.string(), engine: z.string() }),
+  /** Berth is about to stop or restart it: a `die` that follows is expected, not a failure. */
+  ContainerActionRequested: z.object({
+    container: z.string(),
+    engine: z.string(),
+    action: z.enum(['stop', 'restart']),
+  }),
+  ContainerStopped: z.object({ container: z.string(), engine: z.string() }),
+  /** Exited without Berth asking: the scheduler replaces it. */
+  ContainerDied: z.object({
+    container: z.string(),
+    engine: z.string(),
+    exitCode: z.number().nullable(),
+    reason: z.string(),
+  }),
+  ContainerFailed: z.object({ container: z.string(), engine: z.string(), reason: z.string() }),
+  ContainerDestroyed: z.object({ container: z.string(), engine: z.string(), reason: z.string() }),
+  // On `docker-<engine>`: what the engine's Docker reported (tag `docker`).
+  DockerContainerEvent: z.object({
+    engine: z.string(),
+    action: z.string(),
+    dockerId: z.string(),
+    container: z.string().optional(),
+    group: z.string().optional(),
+    exitCode: z.number().optional(),
+    /** Docker's timeNano, as a string; takeover resumes after it. */
+    timeNano: z.string(),
+  }),
+  EngineImagesCounted: z.object({ engine: z.string(), images: z.number() }),
+} as const;
+
+export type ContainerEvent = {
+  [K in keyof typeof ContainerEvents]: { type: K; data: z.infer<(typeof ContainerEvents)[K]> };
+}[keyof typeof ContainerEvents];
+export type ContainerEventOf<K extends ContainerEvent['type']> = Extract<
+  ContainerEvent,
+  { type: K }
+>['data'];
+
+export const SCHEDULE_STREAM = 'schedule';
+export const containerStream = (id: string) => `container-${id}`;
+export const dockerStream = (engine: string) => `docker-${engine}`;
+/** The Docker name of a Berth container: derived from its id, so a retried create finds it. */
+export const dockerNameOf = (id: string) => `berth-${id.toLowerCase()}`;
+export const LABEL_CONTAINER = 'berth.container';
+export const LABEL_GROUP = 'berth.group';
+
+// --- Read shapes ------------------------------------------------------------------------------
+export const ContainerState = z.enum(['pending', 'running', 'stopped', 'failed', 'destroyed']);
+export type ContainerState = z.infer<typeof ContainerState>;
+
+export const Container = z.object({
+  id: z.string(),
+  name: z.string(),
+  group: z.string(),
+  image: z.string(),
+  engine: z.string(),
+  state: ContainerState,
+  ports: z.array(PublishedPort),
+  createdAt: z.string(),
+  reason: z.string().optional(),
+  dockerId: z.string().optional(),
+  cpus: z.number(),
+  memory: z.number(),
+});
+export type Container = z.infer<typeof Container>;
+
+export const Group = z.object({
+  id: z.string(),
+  image: z.string(),
+  spec: ImageSpec,
+  desired: z.number(),
+  /** Replicas in the group now, by state. */
+  replicas: z.object({
+    pending: z.number(),
+    running: z.number(),
+    stopped: z.number(),
+    failed: z.number(),
+  }),
+  containers: z.array(z.string()),
+  pending: z.object({ missing: z.number(), reason: z.string() }).optional(),
+  createdAt: z.string(),
+});
+export type Group = z.infer<typeof Group>;
+
+/** `POST /api/containers` answers this (202): the group, its replicas, the log position. */
+export type RunAccepted = { group: string; containers: string[]; position: number };
+/** Scale answers this (202). */
+export type ScaleAccepted = {
+  group: string;
+  desired: number;
+  added: string[];
+  removed: string[];
+  position: number;
+};

@@ -1,0 +1,55 @@
+import type { RecordedEvent } from '@berth/contracts';
+import type { EventFilter, EventLog } from './port.js';
+
+const PAGE = 5000;
+
+export type Follower = {
+  /** Resolves once every event up to the head at start has been folded. */
+  caughtUp: Promise<void>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Folds the log from the start into `apply`, then calls `react` for each new event after it:
+ * a process manager decides on the present, never re-acts to history. Errors in `react` are
+ * the caller's to handle; the loop goes on.
+ */
+export const catchUpThenReact = (
+  log: EventLog,
+  filter: EventFilter,
+  apply: (event: RecordedEvent) => void,
+  react: (event: RecordedEvent) => Promise<void>,
+): Follower => {
+  let stopped = false;
+  let subscription: ReturnType<EventLog['subscribe']> | undefined;
+  let markCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+
+  const running = (async () => {
+    const head = await log.head();
+    let from = 1;
+    while (!stopped && from <= head) {
+      const page = await log.readAll(from, { filter, limit: PAGE });
+      for (const event of page) if (event.position <= head) apply(event);
+      const last = page[page.length - 1];
+      if (page.length < PAGE || last === undefined) break;
+      from = last.position + 1;
+    }
+    markCaughtUp();
+    if (stopped) return;
+    subscription = log.subscribe(head + 1, { filter });
+    for await (const event of subscription) {
+      apply(event);
+      await react(event);
+    }
+  })();
+
+  return {
+    caughtUp,
+    stop: async () => {
+      stopped = true;
+      subscription?.close();
+      await running.catch(() => undefined);
+    },
+  };
+};
