@@ -1,0 +1,91 @@
+import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contracts';
+import type { Pool } from './domain/schedule.js';
+
+type EngineView = {
+  id: string;
+  cpus: number;
+  memory: number;
+  labels: string[];
+  status: 'pending' | 'healthy' | 'unhealthy' | 'lost';
+};
+
+/** The event types the view follows. */
+export const VIEWED_TYPES = [
+  'EngineAdded',
+  'EngineRemoved',
+  'EngineLost',
+  'EngineHealthChanged',
+  'ContainerStarted',
+  'ContainerDied',
+  'ContainerFailed',
+];
+
+/**
+ * What the scheduler knows besides its own stream: each engine's capacity and health, and the
+ * containers that died or failed, folded from the log.
+ */
+export class ClusterView {
+  private readonly engines = new Map<string, EngineView>();
+  /** Containers whose last word was a death or a failure, with why. */
+  readonly down = new Map<string, { kind: 'died' | 'failed'; reason: string }>();
+
+  apply(recorded: RecordedEvent): void {
+    const event = recorded as unknown as EngineEvent | ContainerEvent;
+    switch (event.type) {
+      case 'EngineAdded': {
+        const { id, cpus, memory, labels } = event.data;
+        const previous = this.engines.get(id);
+        const status =
+          previous === undefined || previous.status === 'lost' ? 'pending' : previous.status;
+        this.engines.set(id, { id, cpus, memory, labels, status });
+        return;
+      }
+      case 'EngineRemoved':
+        this.engines.delete(event.data.id);
+        return;
+      case 'EngineLost':
+        this.setStatus(event.data.id, 'lost');
+        return;
+      case 'EngineHealthChanged':
+        if (this.engines.get(event.data.id)?.status !== 'lost')
+          this.setStatus(event.data.id, event.data.status);
+        return;
+      case 'ContainerStarted':
+        this.down.delete(event.data.container);
+        return;
+      case 'ContainerDied':
+        this.down.set(event.data.container, { kind: 'died', reason: event.data.reason });
+        return;
+      case 'ContainerFailed':
+        this.down.set(event.data.container, { kind: 'failed', reason: event.data.reason });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Engines placement may consider; only healthy ones are schedulable. */
+  pool(): Pool {
+    return [...this.engines.values()].map(({ id, cpus, memory, labels, status }) => ({
+      id,
+      cpus,
+      memory,
+      labels,
+      schedulable: status === 'healthy',
+    }));
+  }
+
+  /** Why replicas on this engine must move, or undefined while it may still serve them. */
+  gone(engine: string): string | undefined {
+    const view = this.engines.get(engine);
+    if (view === undefined) return `engine ${engine} was removed`;
+    if (view.status === 'lost') return `engine ${engine} was lost`;
+    if (view.status === 'unhealthy') return `engine ${engine} is unhealthy`;
+    return undefined;
+  }
+
+  private setStatus(id: string, status: EngineView['status']) {
+    const engine = this.engines.get(id);
+    if (engine !== undefined) engine.status = status;
+  }
+}

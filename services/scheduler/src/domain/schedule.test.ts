@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { ImageSpec, type ContainerEvent } from '@berth/contracts';
+import { fold } from '@berth/decider';
+import { scheduleDecider, type Pool, type ScheduleCommand } from './schedule.js';
+
+const pool: Pool = ['e1', 'e2', 'e3'].map((id) => ({
+  id,
+  cpus: 2,
+  memory: 2048,
+  labels: id === 'e3' ? ['ssd'] : [],
+  schedulable: true,
+}));
+const spec = ImageSpec.parse({ image: 'web:1', cpus: 0.5, memory: 256 });
+let next = 0;
+const newId = () => `C${String(++next).padStart(3, '0')}`;
+
+/** Decides on the state the history folds to, and folds the result in as the log would. */
+const run = (history: ContainerEvent[], command: ScheduleCommand) => {
+  const events = scheduleDecider.decide(command, fold(scheduleDecider, history));
+  history.push(...events);
+  return events;
+};
+const placedOn = (events: ContainerEvent[]) =>
+  events.flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data.engine] : []));
+const countBy = (engines: string[]) =>
+  engines.reduce<Record<string, number>>((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {});
+
+describe('schedule decider', () => {
+  it('creates a group and spreads its replicas 4/4/4; refuses what does not fit, saying how many do', () => {
+    const history: ContainerEvent[] = [];
+    const events = run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 12,
+      pull: false,
+      pool,
+      newId,
+    });
+    expect(events[0]).toMatchObject({ type: 'GroupCreated', data: { group: 'G1', desired: 12 } });
+    expect(countBy(placedOn(events))).toEqual({ e1: 4, e2: 4, e3: 4 });
+    expect(() =>
+      run(history, { type: 'Run', group: 'G2', spec, count: 1, pull: false, pool, newId }),
+    ).toThrow(/only 0 of 1 replicas fit: not enough free CPU or memory/);
+    const ssd = { ...spec, labels: ['gpu'] };
+    expect(() =>
+      run([], { type: 'Run', group: 'G3', spec: ssd, count: 1, pull: false, pool, newId }),
+    ).toThrow(/no healthy engine has the labels gpu/);
+  });
+
+  it('scales down from the most loaded engine first, and up onto the freest', () => {
+    const history: ContainerEvent[] = [];
+    run(history, { type: 'Run', group: 'G1', spec, count: 3, pull: false, pool, newId });
+    const single = { ...spec, cpus: 1 };
+    run(history, { type: 'Run', group: 'G2', spec: single, count: 1, pull: false, pool, newId }); // e1: 1.5 CPU
+    const down = run(history, { type: 'Scale', group: 'G1', count: 2, pool, newId });
+    expect(down).toMatchObject([
+      { type: 'GroupScaled', data: { desired: 2, previous: 3 } },
+      { type: 'ContainerReleased', data: { engine: 'e1', reason: 'scaled down', remove: true } },
+    ]);
+    const up = run(history, { type: 'Scale', group: 'G1', count: 4, pool, newId });
+    expect(countBy(placedOn(up))).toEqual({ e2: 1, e3: 1 });
+  });
+
+  it('scales by a container of the group, and destroys one replica for good', () => {
+    const history: ContainerEvent[] = [];
+    const [, first] = run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 2,
+      pull: false,
+      pool,
+      newId,
+    });
+    const container = first?.type === 'ContainerPlaced' ? first.data.container : '';
+    expect(run(history, { type: 'Scale', container, count: 3, pool, newId })).toHaveLength(2);
+    expect(run(history, { type: 'Destroy', container })).toMatchObject([
+      { type: 'ContainerReleased', data: { container, remove: true } },
+      { type: 'GroupScaled', data: { desired: 2, previous: 3 } },
+    ]);
+    expect(() => run(history, { type: 'Destroy', container })).toThrow(/no running replica/);
+  });
+
+  it('replaces replicas of a lost engine elsewhere, and keeps the shortfall pending when full', () => {
+    const history: ContainerEvent[] = [];
+    const placed = run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 6,
+      pull: false,
+      pool,
+      newId,
+    });
+    const onE1 = placed.flatMap((e) =>
+      e.type === 'ContainerPlaced' && e.data.engine === 'e1'
+        ? [{ id: e.data.container, reason: 'engine e1 was lost' }]
+        : [],
+    );
+    const without = pool.filter((e) => e.id !== 'e1');
+    const moved = run(history, { type: 'Replace', containers: onE1, pool: without, newId });
+    expect(moved.filter((e) => e.type === 'ContainerReleased')).toHaveLength(2);
+    expect(countBy(placedOn(moved))).toEqual({ e2: 1, e3: 1 });
+
+    // A pool with room for nothing more: the group waits, and is placed once room appears.
+    const tiny = without.map((e) => ({ ...e, cpus: 1.5 }));
+    const victims = history.flatMap((e) =>
+      e.type === 'ContainerPlaced' && e.data.engine === 'e2'
+        ? [{ id: e.data.container, reason: 'died' }]
+        : [],
+    );
+    const stuck = run(history, {
+      type: 'Replace',
+      containers: victims.slice(0, 1),
+      pool: [tiny[1]!],
+      newId,
+    });
+    expect(stuck.at(-1)).toMatchObject({ type: 'GroupPending', data: { missing: 1, retry: true } });
+    const retried = run(history, { type: 'Retry', pool: without, newId });
+    expect(placedOn(retried)).toEqual(['e2']);
+    expect(retried.at(-1)).toMatchObject({ type: 'GroupPending', data: { missing: 0 } });
+  });
+
+  it('releases a failed replica without retrying it; scaling to the same count places it again', () => {
+    const history: ContainerEvent[] = [];
+    const [, first] = run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 1,
+      pull: false,
+      pool,
+      newId,
+    });
+    const container = first?.type === 'ContainerPlaced' ? first.data.container : '';
+    expect(run(history, { type: 'Fail', container, reason: 'No such image' })).toMatchObject([
+      { type: 'ContainerReleased', data: { remove: false } },
+      { type: 'GroupPending', data: { missing: 1, retry: false } },
+    ]);
+    expect(run(history, { type: 'Retry', pool, newId })).toEqual([]);
+    expect(
+      placedOn(run(history, { type: 'Scale', group: 'G1', count: 1, pool, newId })),
+    ).toHaveLength(1);
+    const state = fold(scheduleDecider, history);
+    expect(state.reserved.get('e1')?.cpus ?? 0).toBeGreaterThanOrEqual(0);
+    expect(state.groups.get('G1')?.pending).toBeUndefined();
+  });
+});

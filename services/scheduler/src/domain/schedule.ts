@@ -1,0 +1,381 @@
+import { dockerNameOf, type ContainerEvent, type ImageSpec } from '@berth/contracts';
+import type { Decider } from '@berth/decider';
+import { NotFoundError, RejectedError } from '@berth/errors';
+import { placeOne, type Candidate, type Demand } from '@berth/placement';
+
+type Replica = { container: string; group: string; engine: string; cpus: number; memory: number };
+type GroupState = {
+  id: string;
+  spec: ImageSpec;
+  pull: boolean;
+  desired: number;
+  members: Set<string>;
+  pending: { missing: number; reason: string; retry: boolean } | undefined;
+};
+
+/** Every group's desired count and replicas, and what each engine has reserved. */
+export type ScheduleState = {
+  groups: Map<string, GroupState>;
+  /** Replicas holding a reservation, by container id. */
+  replicas: Map<string, Replica>;
+  reserved: Map<string, { cpus: number; memory: number }>;
+};
+
+/** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
+export type Pool = readonly Omit<Candidate, 'reservedCpus' | 'reservedMemory'>[];
+type NewId = () => string;
+
+export type ScheduleCommand =
+  | {
+      type: 'Run';
+      group: string;
+      spec: ImageSpec;
+      count: number;
+      pull: boolean;
+      pool: Pool;
+      newId: NewId;
+    }
+  | { type: 'Scale'; group?: string; container?: string; count: number; pool: Pool; newId: NewId }
+  | { type: 'Destroy'; container: string }
+  /** Replicas whose engine is gone or which died outside Berth: released and placed again. */
+  | {
+      type: 'Replace';
+      containers: readonly { id: string; reason: string }[];
+      pool: Pool;
+      newId: NewId;
+    }
+  /** A replica that could not be created: released, and not retried on its own. */
+  | { type: 'Fail'; container: string; reason: string }
+  /** Places what groups still miss for lack of room, now that the pool changed. */
+  | { type: 'Retry'; pool: Pool; newId: NewId };
+
+type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
+type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
+type Pending = Extract<ContainerEvent, { type: 'GroupPending' }>;
+
+const demandOf = (spec: ImageSpec): Demand => ({
+  cpus: spec.cpus,
+  memory: spec.memory,
+  labels: spec.labels,
+});
+
+/** Candidates with their reservations, as working copies a batch may add to. */
+const candidatesOf = (pool: Pool, state: ScheduleState): Candidate[] =>
+  pool.map((engine) => {
+    const reserved = state.reserved.get(engine.id) ?? { cpus: 0, memory: 0 };
+    return { ...engine, reservedCpus: reserved.cpus, reservedMemory: reserved.memory };
+  });
+
+/** Why no engine takes a replica, in words a user can act on. */
+const whyNoRoom = (pool: Pool, spec: ImageSpec): string => {
+  const healthy = pool.filter((e) => e.schedulable);
+  if (healthy.length === 0) return 'no healthy engine';
+  const labelled = healthy.filter((e) => spec.labels.every((l) => e.labels.includes(l)));
+  if (labelled.length === 0) return `no healthy engine has the labels ${spec.labels.join(', ')}`;
+  return `not enough free CPU or memory (each replica reserves ${spec.cpus} CPU and ${spec.memory} MB)`;
+};
+
+/**
+ * Places up to `count` replicas of a group one after another on the updated reservations, so
+ * a batch spreads. Returns the events and how many found no room.
+ */
+const place = (
+  group: GroupState,
+  count: number,
+  candidates: Candidate[],
+  newId: NewId,
+  reason: string,
+): { placed: Placed[]; unplaced: number } => {
+  const demand = demandOf(group.spec);
+  const placed: Placed[] = [];
+  for (let i = 0; i < count; i++) {
+    const engine = placeOne(candidates, demand);
+    if (engine === undefined) return { placed, unplaced: count - i };
+    engine.reservedCpus += demand.cpus;
+    engine.reservedMemory += demand.memory;
+    const container = newId();
+    placed.push({
+      type: 'ContainerPlaced',
+      data: {
+        container,
+        group: group.id,
+        engine: engine.id,
+        name: dockerNameOf(container),
+        cpus: demand.cpus,
+        memory: demand.memory,
+        reason,
+      },
+    });
+  }
+  return { placed, unplaced: 0 };
+};
+
+const released = (replica: Replica, reason: string, remove: boolean): Released => ({
+  type: 'ContainerReleased',
+  data: { ...replica, reason, remove },
+});
+
+/**
+ * Which replicas to take away when scaling down: from the most loaded engine first (the lowest
+ * thesis score after removal), the newest replica first among equals.
+ */
+const surplus = (group: GroupState, count: number, state: ScheduleState, pool: Pool): Replica[] => {
+  const load = new Map(candidatesOf(pool, state).map((c) => [c.id, c]));
+  const members = [...group.members]
+    .map((id) => state.replicas.get(id))
+    .filter((r): r is Replica => r !== undefined);
+  const chosen: Replica[] = [];
+  for (let i = 0; i < count && members.length > 0; i++) {
+    const fullness = (r: Replica) => {
+      const engine = load.get(r.engine);
+      // An engine no longer in the pool goes first: its replicas are the least useful.
+      if (engine === undefined) return Infinity;
+      return (
+        (engine.reservedCpus / engine.cpus) * 65 + (engine.reservedMemory / engine.memory) * 35
+      );
+    };
+    members.sort((a, b) => fullness(b) - fullness(a) || b.container.localeCompare(a.container));
+    const replica = members.shift() as Replica;
+    chosen.push(replica);
+    const engine = load.get(replica.engine);
+    if (engine !== undefined) {
+      engine.reservedCpus -= replica.cpus;
+      engine.reservedMemory -= replica.memory;
+    }
+  }
+  return chosen;
+};
+
+const groupOf = (state: ScheduleState, id: string): GroupState => {
+  const group = state.groups.get(id);
+  if (group === undefined) throw new NotFoundError(`no group ${id}`, { field: 'group' });
+  return group;
+};
+
+const pendingIfShort = (
+  group: GroupState,
+  missing: number,
+  reason: string,
+  retry: boolean,
+): Pending[] =>
+  missing > 0 || group.pending !== undefined
+    ? [{ type: 'GroupPending', data: { group: group.id, missing, reason, retry } }]
+    : [];
+
+export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleState> = {
+  get initialState(): ScheduleState {
+    return { groups: new Map(), replicas: new Map(), reserved: new Map() };
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'Run': {
+        const group: GroupState = {
+          id: command.group,
+          spec: command.spec,
+          pull: command.pull,
+          desired: command.count,
+          members: new Set(),
+          pending: undefined,
+        };
+        const { placed, unplaced } = place(
+          group,
+          command.count,
+          candidatesOf(command.pool, state),
+          command.newId,
+          'run',
+        );
+        if (unplaced > 0) {
+          throw new RejectedError(
+            `only ${placed.length} of ${command.count} replicas fit: ${whyNoRoom(command.pool, command.spec)}`,
+            { field: 'count' },
+          );
+        }
+        return [
+          {
+            type: 'GroupCreated',
+            data: { group: group.id, spec: group.spec, desired: group.desired, pull: group.pull },
+          },
+          ...placed,
+        ];
+      }
+      case 'Scale': {
+        const groupId =
+          command.group ??
+          state.replicas.get(command.container ?? '')?.group ??
+          [...state.groups.values()].find((g) => g.members.has(command.container ?? ''))?.id;
+        if (groupId === undefined) {
+          throw new NotFoundError(`no running replica ${command.container ?? ''}`, {
+            field: 'container',
+          });
+        }
+        const group = groupOf(state, groupId);
+        const scaled: ContainerEvent[] =
+          command.count === group.desired
+            ? []
+            : [
+                {
+                  type: 'GroupScaled',
+                  data: { group: group.id, desired: command.count, previous: group.desired },
+                },
+              ];
+        const have = group.members.size;
+        if (command.count < have) {
+          const gone = surplus(group, have - command.count, state, command.pool);
+          return [
+            ...scaled,
+            ...gone.map((r) => released(r, 'scaled down', true)),
+            ...pendingIfShort(group, 0, '', true),
+          ];
+        }
+        const { placed, unplaced } = place(
+          group,
+          command.count - have,
+          candidatesOf(command.pool, state),
+          command.newId,
+          'scaled up',
+        );
+        if (unplaced > 0) {
+          throw new RejectedError(
+            `only ${placed.length} of ${command.count - have} more replicas fit: ${whyNoRoom(command.pool, group.spec)}`,
+            { field: 'count' },
+          );
+        }
+        // Scaling to the count it already wants places what it lacks: the way to retry failures.
+        return [...scaled, ...placed, ...pendingIfShort(group, 0, '', true)];
+      }
+      case 'Destroy': {
+        const replica = state.replicas.get(command.container);
+        if (replica === undefined) {
+          throw new NotFoundError(`no running replica ${command.container}`, { field: 'id' });
+        }
+        const group = groupOf(state, replica.group);
+        return [
+          released(replica, 'destroyed', true),
+          {
+            type: 'GroupScaled',
+            data: { group: group.id, desired: group.desired - 1, previous: group.desired },
+          },
+        ];
+      }
+      case 'Replace': {
+        const events: ContainerEvent[] = [];
+        const candidates = candidatesOf(command.pool, state);
+        const short = new Map<GroupState, { missing: number; why: string }>();
+        for (const { id, reason } of command.containers) {
+          const replica = state.replicas.get(id);
+          if (replica === undefined) continue;
+          events.push(released(replica, reason, true));
+          const candidate = candidates.find((c) => c.id === replica.engine);
+          if (candidate !== undefined) {
+            candidate.reservedCpus -= replica.cpus;
+            candidate.reservedMemory -= replica.memory;
+          }
+          const group = groupOf(state, replica.group);
+          // Not back onto the engine it is being taken off.
+          const others = candidates.filter((c) => c.id !== replica.engine);
+          const { placed } = place(group, 1, others, command.newId, `replaces ${id}: ${reason}`);
+          events.push(...placed);
+          if (placed.length === 0) {
+            const already = Math.max(0, group.desired - group.members.size);
+            const entry = short.get(group) ?? { missing: already, why: '' };
+            short.set(group, {
+              missing: entry.missing + 1,
+              why: whyNoRoom(command.pool, group.spec),
+            });
+          }
+        }
+        for (const [group, { missing, why }] of short) {
+          events.push(...pendingIfShort(group, missing, `no room for replacements: ${why}`, true));
+        }
+        return events;
+      }
+      case 'Fail': {
+        const replica = state.replicas.get(command.container);
+        if (replica === undefined) return [];
+        const group = groupOf(state, replica.group);
+        const missing = group.desired - group.members.size + 1;
+        return [
+          released(replica, `failed: ${command.reason}`, false),
+          ...pendingIfShort(group, missing, `a replica failed: ${command.reason}`, false),
+        ];
+      }
+      case 'Retry': {
+        const events: ContainerEvent[] = [];
+        const candidates = candidatesOf(command.pool, state);
+        for (const group of state.groups.values()) {
+          if (group.pending?.retry !== true) continue;
+          const missing = group.desired - group.members.size;
+          const { placed, unplaced } = place(
+            group,
+            Math.max(0, missing),
+            candidates,
+            command.newId,
+            'was pending',
+          );
+          if (placed.length === 0 && unplaced === group.pending.missing) continue;
+          events.push(
+            ...placed,
+            ...pendingIfShort(group, unplaced, whyNoRoom(command.pool, group.spec), true),
+          );
+        }
+        return events;
+      }
+      default:
+        return exhaustive(command);
+    }
+  },
+
+  // Updates the state in place: the scheduler folds one long stream (see streamHandler).
+  evolve(state, event) {
+    switch (event.type) {
+      case 'GroupCreated':
+        state.groups.set(event.data.group, {
+          id: event.data.group,
+          spec: event.data.spec,
+          pull: event.data.pull,
+          desired: event.data.desired,
+          members: new Set(),
+          pending: undefined,
+        });
+        return state;
+      case 'GroupScaled': {
+        const group = state.groups.get(event.data.group);
+        if (group !== undefined) Object.assign(group, { desired: event.data.desired });
+        return state;
+      }
+      case 'GroupPending': {
+        const group = state.groups.get(event.data.group);
+        if (group !== undefined) {
+          const { missing, reason, retry } = event.data;
+          group.pending = missing > 0 ? { missing, reason, retry } : undefined;
+        }
+        return state;
+      }
+      case 'ContainerPlaced': {
+        const { container, group, engine, cpus, memory } = event.data;
+        state.replicas.set(container, { container, group, engine, cpus, memory });
+        state.groups.get(group)?.members.add(container);
+        reserve(state, engine, cpus, memory);
+        return state;
+      }
+      case 'ContainerReleased': {
+        const { container, group, engine, cpus, memory } = event.data;
+        if (state.replicas.delete(container)) reserve(state, engine, -cpus, -memory);
+        state.groups.get(group)?.members.delete(container);
+        return state;
+      }
+      default:
+        return state;
+    }
+  },
+};
+
+const reserve = (state: ScheduleState, engine: string, cpus: number, memory: number) => {
+  const now = state.reserved.get(engine) ?? { cpus: 0, memory: 0 };
+  state.reserved.set(engine, { cpus: now.cpus + cpus, memory: now.memory + memory });
+};
+
+function exhaustive(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}

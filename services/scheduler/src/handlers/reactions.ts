@@ -1,0 +1,95 @@
+import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contracts';
+import { newId } from '@berth/ids';
+import type { Logger } from '@berth/log';
+import type { ClusterView } from '../cluster-view.js';
+import type { ScheduleCommand, ScheduleState } from '../domain/schedule.js';
+import type { ScheduleHandler } from '../start.js';
+
+/**
+ * Desired state: what the scheduler does when the cluster changes under it. A reaction's
+ * commandId is the id of the event it answers, so when several scheduler instances react to
+ * the same event only the first one's decision is recorded.
+ */
+export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, logger: Logger) => {
+  const run = async (command: ScheduleCommand, cause: RecordedEvent | undefined) => {
+    const commandId = cause?.id ?? newId();
+    const metadata = {
+      commandId,
+      actor: 'scheduler',
+      correlationId: cause?.metadata.correlationId ?? commandId,
+      causationId: cause?.id ?? commandId,
+    };
+    try {
+      await schedule.handle(command, metadata);
+    } catch (error) {
+      logger.warn({ err: error, command: command.type }, 'scheduler reaction failed');
+    }
+  };
+
+  const replicasOn = (state: ScheduleState, engine: string) =>
+    [...state.replicas.values()].filter((r) => r.engine === engine);
+
+  /** Replaces replicas on engines that are gone, and dead ones; retries pending groups. */
+  const reconcile = async (cause?: RecordedEvent) => {
+    const state = await schedule.current();
+    const moving = [...state.replicas.values()].flatMap((r) => {
+      const why = view.gone(r.engine);
+      const down = view.down.get(r.container);
+      if (why !== undefined) return [{ id: r.container, reason: why }];
+      if (down?.kind === 'died') return [{ id: r.container, reason: down.reason }];
+      return [];
+    });
+    for (const r of state.replicas.values()) {
+      const down = view.down.get(r.container);
+      if (down?.kind === 'failed')
+        await run({ type: 'Fail', container: r.container, reason: down.reason }, undefined);
+    }
+    if (moving.length > 0)
+      await run({ type: 'Replace', containers: moving, pool: view.pool(), newId }, cause);
+    if ([...state.groups.values()].some((g) => g.pending?.retry === true))
+      await run({ type: 'Retry', pool: view.pool(), newId }, moving.length > 0 ? undefined : cause);
+  };
+
+  const react = async (recorded: RecordedEvent) => {
+    const event = recorded as unknown as EngineEvent | ContainerEvent;
+    switch (event.type) {
+      case 'EngineHealthChanged':
+      case 'EngineLost':
+      case 'EngineRemoved': {
+        const why = view.gone(event.data.id);
+        if (why === undefined) return reconcile(recorded); // healthy again: room for pending
+        const replicas = replicasOn(await schedule.current(), event.data.id);
+        if (replicas.length === 0) return;
+        const containers = replicas.map((r) => ({ id: r.container, reason: why }));
+        return run({ type: 'Replace', containers, pool: view.pool(), newId }, recorded);
+      }
+      case 'EngineAdded':
+        return reconcile(recorded);
+      case 'ContainerDied':
+        return run(
+          {
+            type: 'Replace',
+            containers: [{ id: event.data.container, reason: `died: ${event.data.reason}` }],
+            pool: view.pool(),
+            newId,
+          },
+          recorded,
+        );
+      case 'ContainerFailed':
+        return run(
+          { type: 'Fail', container: event.data.container, reason: event.data.reason },
+          recorded,
+        );
+      case 'ContainerReleased': {
+        const state = await schedule.current();
+        if ([...state.groups.values()].some((g) => g.pending?.retry === true))
+          await run({ type: 'Retry', pool: view.pool(), newId }, recorded);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  return { react, reconcile };
+};

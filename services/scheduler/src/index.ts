@@ -1,0 +1,1 @@
+export { start, type SchedulerDeps } from './start.js';

@@ -1,0 +1,35 @@
+import { SCHEDULE_STREAM } from '@berth/contracts';
+import type { NatsConnection } from '@berth/bus';
+import { streamHandler } from '@berth/decider';
+import { catchUpThenReact, type EventLog } from '@berth/eventlog';
+import type { Logger } from '@berth/log';
+import { ClusterView, VIEWED_TYPES } from './cluster-view.js';
+import { scheduleDecider } from './domain/schedule.js';
+import { serveScheduleCommands } from './handlers/commands.js';
+import { scheduleReactions } from './handlers/reactions.js';
+
+export type SchedulerDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type ScheduleHandler = ReturnType<typeof newScheduleHandler>;
+const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider, SCHEDULE_STREAM);
+
+/**
+ * Owns the `schedule` stream: groups, their desired counts and every reservation, under one
+ * version so that no two instances can overcommit an engine. Serves commands once it knows the
+ * cluster, then keeps each group at its count as engines and containers come and go.
+ */
+export const start = async ({ nc, log, logger }: SchedulerDeps) => {
+  const schedule = newScheduleHandler(log);
+  const view = new ClusterView();
+  const reactions = scheduleReactions(schedule, view, logger);
+  const follower = catchUpThenReact(
+    log,
+    { types: [...VIEWED_TYPES, 'ContainerReleased'] },
+    (event) => view.apply(event),
+    reactions.react,
+  );
+  await follower.caughtUp;
+  const commands = serveScheduleCommands(nc, schedule, view);
+  // What changed while no scheduler was watching.
+  await reactions.reconcile();
+  return { stop: () => Promise.all([commands.stop(), follower.stop()]) };
+};
