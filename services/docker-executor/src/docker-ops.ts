@@ -1,0 +1,128 @@
+import type Docker from 'dockerode';
+import { LABEL_CONTAINER, LABEL_GROUP, type ImageSpec, type PublishedPort } from '@berth/contracts';
+import { within } from '@berth/docker';
+
+/** What Docker said, without the transport's wrapping: "No such image: web:9". */
+export const dockerReason = (error: unknown): string => {
+  const e = error as { json?: { message?: string }; reason?: string; message?: string };
+  return (e.json?.message ?? e.message ?? String(error)).trim();
+};
+const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
+
+const portKey = (port: ImageSpec['ports'][number]) => `${port.container}/${port.protocol}`;
+
+/** The Docker create body for one replica: limits, labels, ports with automatic host ports. */
+export const createOptions = (
+  replica: { id: string; group: string; name: string },
+  spec: ImageSpec,
+): Docker.ContainerCreateOptions => ({
+  name: replica.name,
+  Image: spec.image,
+  ...(spec.cmd === undefined ? {} : { Cmd: spec.cmd }),
+  ...(spec.entrypoint === undefined ? {} : { Entrypoint: spec.entrypoint }),
+  Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+  ...(spec.hostname === undefined ? {} : { Hostname: spec.hostname }),
+  ...(spec.domainname === undefined ? {} : { Domainname: spec.domainname }),
+  Labels: { [LABEL_CONTAINER]: replica.id, [LABEL_GROUP]: replica.group },
+  ExposedPorts: Object.fromEntries(spec.ports.map((p) => [portKey(p), {}])),
+  HostConfig: {
+    NanoCpus: Math.round(spec.cpus * 1e9),
+    Memory: spec.memory * 1024 * 1024,
+    ...(spec.cpuset === undefined ? {} : { CpusetCpus: spec.cpuset }),
+    PortBindings: Object.fromEntries(
+      spec.ports.map((p) => [
+        portKey(p),
+        [{ HostPort: p.host === undefined ? '' : String(p.host) }],
+      ]),
+    ),
+    ...(spec.volumes === undefined ? {} : { Binds: spec.volumes }),
+    ...(spec.links === undefined ? {} : { Links: spec.links }),
+    ...(spec.restartPolicy === undefined ? {} : { RestartPolicy: { Name: spec.restartPolicy } }),
+    ...(spec.networkMode === undefined ? {} : { NetworkMode: spec.networkMode }),
+  },
+});
+
+/** Pulls an image to the end, or fails with the registry's reason within `timeoutMs`. */
+export const pullImage = (docker: Docker, image: string, timeoutMs: number): Promise<void> =>
+  within(
+    timeoutMs,
+    new Promise<void>((resolve, reject) => {
+      void docker.pull(image, (error: unknown, stream: NodeJS.ReadableStream | undefined) => {
+        if (error !== null && error !== undefined) return reject(new Error(dockerReason(error)));
+        if (stream === undefined) return reject(new Error('no pull stream'));
+        docker.modem.followProgress(
+          stream,
+          (failed: Error | null, output: { error?: string }[]) => {
+            const last = output.find((o) => o.error !== undefined);
+            if (failed !== null) reject(new Error(dockerReason(failed)));
+            else if (last?.error !== undefined) reject(new Error(last.error));
+            else resolve();
+          },
+        );
+      });
+    }),
+  ).catch((error: unknown) => {
+    throw new Error(`pull of ${image} failed: ${dockerReason(error)}`);
+  });
+
+/** Creates the replica's container, or finds it when an earlier attempt already did. */
+export const createOrFind = async (
+  docker: Docker,
+  options: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> => {
+  try {
+    return await docker.createContainer(options);
+  } catch (error) {
+    if (statusOf(error) !== 409) throw error; // 409: the name is taken, by our earlier self
+    return docker.getContainer(options.name ?? '');
+  }
+};
+
+/** Starts a container; one that already runs is fine. */
+export const startContainer = async (container: Docker.Container) => {
+  try {
+    await container.start();
+  } catch (error) {
+    if (statusOf(error) !== 304) throw error;
+  }
+};
+
+/** The published ports as Docker bound them, with an address a client can reach. */
+export const publishedPorts = async (
+  container: Docker.Container,
+  engineHost: string,
+): Promise<{ dockerId: string; ports: PublishedPort[] }> => {
+  const info = await container.inspect();
+  const bindings = (info.NetworkSettings.Ports ?? {}) as Record<
+    string,
+    { HostIp: string; HostPort: string }[] | null
+  >;
+  const ports = Object.entries(bindings).flatMap(([key, bound]) => {
+    const first = bound?.[0];
+    if (first === undefined) return [];
+    const [port, protocol] = key.split('/');
+    const wildcard = first.HostIp === '' || first.HostIp === '0.0.0.0' || first.HostIp === '::';
+    return [
+      {
+        container: Number(port),
+        host: Number(first.HostPort),
+        protocol: protocol ?? 'tcp',
+        hostIp: wildcard ? engineHost : first.HostIp,
+      },
+    ];
+  });
+  return { dockerId: info.Id, ports };
+};
+
+/** Kill and remove; a container that is already gone is fine. */
+export const removeContainer = async (docker: Docker, name: string) => {
+  try {
+    await docker.getContainer(name).remove({ force: true });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+};
+
+/** The host clients reach published ports on: the engine's address, or loopback for a socket. */
+export const engineHostOf = (addr: string) =>
+  addr.startsWith('tcp://') ? new URL(addr.replace(/^tcp:/, 'http:')).hostname : '127.0.0.1';

@@ -1,0 +1,384 @@
+import type Docker from 'dockerode';
+import {
+  containerStream,
+  dockerStream,
+  LABEL_CONTAINER,
+  LABEL_GROUP,
+  type CommandMetadata,
+  type RecordedEvent,
+} from '@berth/contracts';
+import { handleCommand } from '@berth/decider';
+import { BerthError } from '@berth/errors';
+import type { EventLog } from '@berth/eventlog';
+import { newId } from '@berth/ids';
+import type { Logger } from '@berth/log';
+import {
+  createOptions,
+  createOrFind,
+  dockerReason,
+  engineHostOf,
+  publishedPorts,
+  pullImage,
+  removeContainer,
+  startContainer,
+} from './docker-ops.js';
+import { containerDecider, type ContainerCommand } from './domain/container.js';
+import type { ExecutorView, Replica } from './executor-view.js';
+
+export type ExecutorSettings = {
+  /** Creates running at once on one engine. */
+  concurrency: number;
+  /** One Docker call (create, start, inspect, remove) may take this long. */
+  dockerTimeoutMs: number;
+  pullTimeoutMs: number;
+};
+
+export type WorkerContext = {
+  log: EventLog;
+  logger: Logger;
+  view: ExecutorView;
+  settings: ExecutorSettings;
+  /** A Docker client for an engine; `timeoutMs` 0 for long streams. */
+  docker: (engine: string, timeoutMs: number) => Docker;
+};
+
+/** Records a fact on `container-<id>` through the container decider (deduped, versioned). */
+export const recordOnContainer = (
+  log: EventLog,
+  id: string,
+  command: ContainerCommand,
+  metadata: CommandMetadata,
+) => handleCommand(log, containerDecider, containerStream(id), command, metadata);
+
+/** Metadata of work the executor does because of an event: caused by it, in its correlation. */
+const causedBy = (event: RecordedEvent): CommandMetadata => ({
+  commandId: newId(),
+  actor: 'docker-executor',
+  correlationId: event.metadata.correlationId,
+  causationId: event.id,
+});
+
+const DOCKER_ACTIONS = new Set([
+  'create',
+  'start',
+  'restart',
+  'die',
+  'kill',
+  'stop',
+  'oom',
+  'pause',
+  'unpause',
+  'destroy',
+]);
+
+type DockerMessage = {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  timeNano?: number;
+};
+
+/**
+ * The work on one engine while this instance owns it: creates placed replicas, removes
+ * released ones, and records the engine's Docker events on `docker-<engine>`.
+ */
+export class EngineWorker {
+  private stopped = false;
+  private readonly chains = new Map<string, Promise<void>>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private events: NodeJS.ReadableStream | undefined;
+  private watching: Promise<void> | undefined;
+  private dockerVersion = 0;
+  private lastTimeNano = '0';
+  private readonly seenAtLast = new Set<string>();
+  private images: number | undefined;
+  private appendQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    readonly engine: string,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.loadDockerStream();
+    this.watching = this.watchEvents();
+    await this.reconcile();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    await this.watching;
+    await Promise.all(this.chains.values());
+  }
+
+  /** Does what the replica needs next; work on one container runs in order. */
+  enqueue(id: string): void {
+    if (this.stopped) return;
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const next = previous.then(() => this.work(id)).catch(() => undefined);
+    this.chains.set(id, next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+  }
+
+  /** Brings Docker in line with the log: after taking the engine over, or when it is back. */
+  async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const docker = this.ctx.docker(this.engine, this.ctx.settings.dockerTimeoutMs);
+    let listed: Docker.ContainerInfo[];
+    try {
+      listed = await docker.listContainers({
+        all: true,
+        filters: { label: [LABEL_CONTAINER] },
+      });
+    } catch (error) {
+      this.ctx.logger.warn(
+        { err: error, engine: this.engine },
+        'engine not reachable to reconcile',
+      );
+      return;
+    }
+    for (const replica of this.ctx.view.unfinished(this.engine)) this.enqueue(replica.id);
+    for (const info of listed) {
+      const id = info.Labels[LABEL_CONTAINER] ?? '';
+      const replica = this.ctx.view.replicas.get(id);
+      if (replica === undefined || replica.released !== undefined) continue;
+      if (
+        replica.outcome === 'created' &&
+        info.State !== 'running' &&
+        this.recordsDeaths(replica)
+      ) {
+        await recordOnContainer(
+          this.ctx.log,
+          id,
+          { type: 'RecordExit', container: id, exitCode: null, reason: `found ${info.State}` },
+          causedBy(replica.placedBy),
+        ).catch(() => undefined);
+      }
+    }
+    await this.countImages(docker);
+  }
+
+  private async work(id: string): Promise<void> {
+    const replica = this.ctx.view.replicas.get(id);
+    if (replica === undefined || this.stopped) return;
+    if (replica.released !== undefined) {
+      if (replica.released.remove) await this.remove(replica);
+      return;
+    }
+    if (replica.outcome === 'none') await this.limited(() => this.create(replica));
+  }
+
+  private async create(replica: Replica): Promise<void> {
+    const group = this.ctx.view.specs.get(replica.group);
+    if (group === undefined || replica.released !== undefined || this.stopped) return;
+    const { log, settings } = this.ctx;
+    const docker = this.ctx.docker(this.engine, settings.dockerTimeoutMs);
+    const metadata = causedBy(replica.placedBy);
+    let container: Docker.Container | undefined;
+    try {
+      if (group.pull) {
+        await pullImage(docker, group.spec.image, settings.pullTimeoutMs);
+        void this.countImages(docker);
+      }
+      container = await createOrFind(docker, createOptions(replica, group.spec));
+      await startContainer(container);
+      const addr = this.ctx.view.engines.get(this.engine)?.addr ?? '';
+      const { dockerId, ports } = await publishedPorts(container, engineHostOf(addr));
+      await recordOnContainer(
+        log,
+        replica.id,
+        { type: 'RecordCreated', container: replica.id, engine: this.engine, dockerId, ports },
+        metadata,
+      );
+    } catch (error) {
+      if (error instanceof BerthError) throw error; // the log, not Docker: try again later
+      const reason = dockerReason(error);
+      this.ctx.logger.warn({ engine: this.engine, container: replica.id, reason }, 'create failed');
+      // Leave nothing half-made behind: a created container that would not start goes too.
+      if (container !== undefined)
+        await removeContainer(docker, replica.name).catch(() => undefined);
+      await recordOnContainer(
+        log,
+        replica.id,
+        { type: 'RecordFailed', container: replica.id, engine: this.engine, reason },
+        metadata,
+      );
+    }
+  }
+
+  private async remove(replica: Replica): Promise<void> {
+    const released = replica.released;
+    if (released === undefined) return;
+    try {
+      await removeContainer(
+        this.ctx.docker(this.engine, this.ctx.settings.dockerTimeoutMs),
+        replica.name,
+      );
+    } catch (error) {
+      // The engine is away; reconcile removes it when it is back.
+      this.ctx.logger.warn({ err: error, container: replica.id }, 'remove failed');
+      return;
+    }
+    await recordOnContainer(
+      this.ctx.log,
+      replica.id,
+      { type: 'RecordDestroyed', container: replica.id, reason: released.reason },
+      causedBy(released.by),
+    );
+  }
+
+  private async limited(work: () => Promise<void>): Promise<void> {
+    while (this.running >= this.ctx.settings.concurrency)
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      await work();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** With a restart policy Docker brings it back itself; a `die` is then no death. */
+  private recordsDeaths(replica: Replica): boolean {
+    const policy = this.ctx.view.specs.get(replica.group)?.spec.restartPolicy;
+    return policy === undefined || policy === 'no';
+  }
+
+  private async loadDockerStream(): Promise<void> {
+    const history = await this.ctx.log.readStream(dockerStream(this.engine));
+    this.dockerVersion = history.at(-1)?.version ?? 0;
+    for (const event of history) {
+      const data = event.data as { timeNano?: string; images?: number };
+      if (data.timeNano !== undefined) this.lastTimeNano = data.timeNano;
+      if (data.images !== undefined) this.images = data.images;
+    }
+  }
+
+  /** Follows Docker's event stream from where the log left off, reconnecting until stopped. */
+  private async watchEvents(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const since = `${this.lastTimeNano.slice(0, -9) || '0'}.${this.lastTimeNano.slice(-9).padStart(9, '0')}`;
+        const stream = await this.ctx.docker(this.engine, 0).getEvents({
+          since: this.lastTimeNano === '0' ? Math.floor(Date.now() / 1000) : since,
+          filters: { type: ['container'], label: [LABEL_CONTAINER] },
+        } as Docker.GetEventsOptions);
+        this.events = stream;
+        let buffered = '';
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) if (line.trim() !== '') await this.onDockerEvent(line);
+        }
+      } catch (error) {
+        if (!this.stopped)
+          this.ctx.logger.debug({ err: error, engine: this.engine }, 'docker events broke off');
+      }
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  private async onDockerEvent(line: string): Promise<void> {
+    let message: DockerMessage;
+    try {
+      message = JSON.parse(line) as DockerMessage;
+    } catch {
+      return;
+    }
+    const action = (message.Action ?? '').split(':')[0] ?? '';
+    if (message.Type !== 'container' || !DOCKER_ACTIONS.has(action)) return;
+    const timeNano = String(message.timeNano ?? 0);
+    const dockerId = message.Actor?.ID ?? '';
+    const key = `${dockerId}/${action}`;
+    // Resuming `since` repeats what happened in the last recorded nanosecond; skip those.
+    if (BigInt(timeNano) < BigInt(this.lastTimeNano)) return;
+    if (timeNano === this.lastTimeNano && this.seenAtLast.has(key)) return;
+    if (timeNano !== this.lastTimeNano) this.seenAtLast.clear();
+    this.lastTimeNano = timeNano;
+    this.seenAtLast.add(key);
+
+    const attributes = message.Actor?.Attributes ?? {};
+    const container = attributes[LABEL_CONTAINER];
+    const exitCode = attributes.exitCode === undefined ? undefined : Number(attributes.exitCode);
+    await this.appendDocker({
+      type: 'DockerContainerEvent',
+      data: {
+        engine: this.engine,
+        action,
+        dockerId,
+        ...(container === undefined ? {} : { container }),
+        ...(attributes[LABEL_GROUP] === undefined ? {} : { group: attributes[LABEL_GROUP] }),
+        ...(exitCode === undefined ? {} : { exitCode }),
+        timeNano,
+      },
+    });
+    const replica = container === undefined ? undefined : this.ctx.view.replicas.get(container);
+    if (action === 'die' && replica !== undefined && replica.released === undefined) {
+      if (!this.recordsDeaths(replica)) return;
+      await recordOnContainer(
+        this.ctx.log,
+        replica.id,
+        {
+          type: 'RecordExit',
+          container: replica.id,
+          exitCode: exitCode ?? null,
+          reason: `exited with code ${exitCode ?? 'unknown'}`,
+        },
+        causedBy(replica.placedBy),
+      ).catch((error: unknown) =>
+        this.ctx.logger.warn({ err: error, container }, 'death not recorded'),
+      );
+    }
+  }
+
+  private async countImages(docker: Docker): Promise<void> {
+    try {
+      const images = (await docker.listImages()).length;
+      if (images === this.images) return;
+      this.images = images;
+      await this.appendDocker({
+        type: 'EngineImagesCounted',
+        data: { engine: this.engine, images },
+      });
+    } catch (error) {
+      this.ctx.logger.debug({ err: error, engine: this.engine }, 'images not counted');
+    }
+  }
+
+  /** Appends to `docker-<engine>` one at a time, with its version: one writer per engine. */
+  private appendDocker(event: { type: string; data: unknown }): Promise<unknown> {
+    const commandId = newId();
+    const run = this.appendQueue.then(async () => {
+      try {
+        const { version } = await this.ctx.log.append(
+          dockerStream(this.engine),
+          this.dockerVersion,
+          [
+            {
+              ...event,
+              metadata: {
+                actor: 'docker',
+                commandId,
+                correlationId: commandId,
+                causationId: commandId,
+              },
+            },
+          ],
+        );
+        this.dockerVersion = version;
+      } catch (error) {
+        // Another instance wrote here (a takeover overlapping); start again from the log.
+        if (error instanceof BerthError && error.code === 'conflict') await this.loadDockerStream();
+        else this.ctx.logger.warn({ err: error, engine: this.engine }, 'docker event not recorded');
+      }
+    });
+    this.appendQueue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,119 @@
+import type { ContainerEvent, EngineEvent, ImageSpec, RecordedEvent } from '@berth/contracts';
+
+export type EngineInfo = {
+  id: string;
+  addr: string;
+  /** Sealed TLS material; opened only to talk to the engine. */
+  tls: string | undefined;
+  healthy: boolean;
+};
+
+export type Replica = {
+  id: string;
+  group: string;
+  engine: string;
+  name: string;
+  cpus: number;
+  memory: number;
+  /** The Placed event, the cause of creating it. */
+  placedBy: RecordedEvent;
+  /** Set once the scheduler released it; `remove` asks to take it off Docker. */
+  released?: { reason: string; remove: boolean; by: RecordedEvent };
+  /** What the executor last recorded on `container-<id>`. */
+  outcome: 'none' | 'created' | 'failed';
+};
+
+/** The event types the view follows. */
+export const VIEWED_TYPES = [
+  'EngineAdded',
+  'EngineRemoved',
+  'EngineLost',
+  'EngineHealthChanged',
+  'GroupCreated',
+  'ContainerPlaced',
+  'ContainerReleased',
+  'ContainerCreated',
+  'ContainerFailed',
+  'ContainerDestroyed',
+];
+
+/** Engines, group specs and replicas as the executor needs them, folded from the log. */
+export class ExecutorView {
+  readonly engines = new Map<string, EngineInfo>();
+  readonly specs = new Map<string, { spec: ImageSpec; pull: boolean }>();
+  readonly replicas = new Map<string, Replica>();
+
+  apply(recorded: RecordedEvent): void {
+    const event = recorded as unknown as EngineEvent | ContainerEvent;
+    switch (event.type) {
+      case 'EngineAdded': {
+        const { id, addr, tls } = event.data;
+        this.engines.set(id, { id, addr, tls, healthy: false });
+        return;
+      }
+      case 'EngineRemoved':
+        this.engines.delete(event.data.id);
+        return;
+      case 'EngineLost':
+        this.setHealthy(event.data.id, false);
+        return;
+      case 'EngineHealthChanged':
+        this.setHealthy(event.data.id, event.data.status === 'healthy');
+        return;
+      case 'GroupCreated':
+        this.specs.set(event.data.group, { spec: event.data.spec, pull: event.data.pull });
+        return;
+      case 'ContainerPlaced': {
+        const { container, group, engine, name, cpus, memory } = event.data;
+        this.replicas.set(container, {
+          id: container,
+          group,
+          engine,
+          name,
+          cpus,
+          memory,
+          placedBy: recorded,
+          outcome: 'none',
+        });
+        return;
+      }
+      case 'ContainerReleased': {
+        const replica = this.replicas.get(event.data.container);
+        if (replica === undefined) return;
+        replica.released = { reason: event.data.reason, remove: event.data.remove, by: recorded };
+        if (!event.data.remove) this.replicas.delete(replica.id); // failed: nothing left to do
+        return;
+      }
+      case 'ContainerCreated':
+        this.setOutcome(event.data.container, 'created');
+        return;
+      case 'ContainerFailed':
+        this.setOutcome(event.data.container, 'failed');
+        return;
+      case 'ContainerDestroyed':
+        this.replicas.delete(event.data.container); // done with it for good
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Replicas placed on an engine whose work is not finished: to create, or to remove. */
+  unfinished(engine: string): Replica[] {
+    return [...this.replicas.values()].filter(
+      (r) =>
+        r.engine === engine &&
+        (r.released === undefined ? r.outcome === 'none' : r.released.remove),
+    );
+  }
+
+  private setHealthy(id: string, healthy: boolean) {
+    const engine = this.engines.get(id);
+    if (engine !== undefined) engine.healthy = healthy;
+  }
+
+  private setOutcome(id: string, outcome: Replica['outcome']) {
+    const replica = this.replicas.get(id);
+    if (replica !== undefined) replica.outcome = outcome;
+  }
+}

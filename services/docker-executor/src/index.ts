@@ -1,0 +1,1 @@
+export { DEFAULT_EXECUTOR, start, type ExecutorConfig, type ExecutorDeps } from './start.js';

@@ -1,0 +1,17 @@
+// Cluster mode: `node services/docker-executor/dist/main.js`, configured by the environment.
+import { Etcd3 } from 'etcd3';
+import { runService } from '@berth/runtime';
+import { readConfig } from './config.js';
+import { start } from './start.js';
+
+const config = readConfig(process.env);
+await runService('docker-executor', process.env, async (deps) => {
+  const etcd = new Etcd3({ hosts: config.etcdUrl });
+  const service = await start({
+    ...deps,
+    etcd,
+    secretKey: config.secretKey,
+    config: config.executor,
+  });
+  return { stop: async () => (await service.stop(), etcd.close()) };
+});
