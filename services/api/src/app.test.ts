@@ -10,6 +10,7 @@ const logger = pino({ level: 'silent' });
 const gateway: Gateway = {
   command: () => Promise.reject(new UnavailableError('no bus in this test')),
   query: () => Promise.reject(new UnavailableError('no bus in this test')),
+  logs: () => Promise.reject(new UnavailableError('no bus in this test')),
 };
 const base = {
   logger,

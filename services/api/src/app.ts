@@ -10,6 +10,7 @@ import type { Gateway } from './gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authenticate, authRoutes } from './routes/auth.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { containerRoutes } from './routes/containers.js';
 import { engineRoutes } from './routes/engines.js';
 import { eventRoutes, type ChangeStreamLimits } from './routes/events.js';
 
@@ -80,6 +81,7 @@ export const createApp = (deps: AppDeps) => {
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
+  containerRoutes(app, deps.gateway);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 
   app.notFound((c) =>

@@ -1,5 +1,11 @@
-import { sendCommand, sendQuery, type CommandResult, type NatsConnection } from '@berth/bus';
-import type { QueryName, QueryParams } from '@berth/contracts';
+import {
+  requestLogs,
+  sendCommand,
+  sendQuery,
+  type CommandResult,
+  type NatsConnection,
+} from '@berth/bus';
+import type { ContainerLogsRequest, QueryName, QueryParams } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import { newId } from '@berth/ids';
 
@@ -11,6 +17,7 @@ export type Gateway = {
     params: QueryParams<QueryName>,
     options?: { timeoutMs?: number },
   ): Promise<R>;
+  logs(params: Omit<ContainerLogsRequest, 'inbox'>): ReturnType<typeof requestLogs>;
 };
 
 /** `nats()` may be undefined while the process is still starting: then it is "unavailable". */
@@ -28,5 +35,6 @@ export const natsGateway = (nats: () => NatsConnection | undefined): Gateway => 
         { timeoutMs: 10_000, retries: 2 },
       ),
     query: (name, params, options) => sendQuery(connection(), name, params, options),
+    logs: (params) => requestLogs(connection(), params),
   };
 };

@@ -24,3 +24,10 @@ export const jsonBody = async <S extends z.ZodType>(c: Context, schema: S): Prom
   if (!result.success) throw toValidationError(result.error);
   return result.data;
 };
+
+/** Validates a query string; a bad parameter is a 400 that names it. */
+export const queryParams = <S extends z.ZodType>(c: Context, schema: S): z.infer<S> => {
+  const result = schema.safeParse(c.req.query());
+  if (!result.success) throw toValidationError(result.error);
+  return result.data;
+};

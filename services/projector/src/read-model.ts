@@ -1,29 +1,40 @@
 import {
   AccountEvents,
+  ContainerEvents,
   EngineEvents,
   type AccountEvent,
+  type ClusterInfo,
+  type ContainerEvent,
   type EngineEvent,
   type RecordedEvent,
 } from '@berth/contracts';
 import { AccountsProjection } from './projections/accounts.js';
+import { ContainersProjection } from './projections/containers.js';
 import { EnginesProjection } from './projections/engines.js';
 
 const ACCOUNT_EVENTS = new Set(Object.keys(AccountEvents));
 const ENGINE_EVENTS = new Set(Object.keys(EngineEvents));
+const CONTAINER_EVENTS = new Set(Object.keys(ContainerEvents));
 
 /** The current cluster state folded from the log, and how far into the log it is. */
 export class ReadModel {
   position = 0;
   readonly accounts = new AccountsProjection();
   readonly engines = new EnginesProjection();
+  readonly containers = new ContainersProjection(this.engines);
   private waiters: { position: number; resolve: () => void }[] = [];
 
   apply(event: RecordedEvent): void {
     if (ACCOUNT_EVENTS.has(event.type)) this.accounts.apply(event as unknown as AccountEvent);
     else if (ENGINE_EVENTS.has(event.type)) this.engines.apply(event as unknown as EngineEvent);
+    else if (CONTAINER_EVENTS.has(event.type))
+      this.containers.apply(event as unknown as ContainerEvent, event.at);
     this.position = event.position;
     // Every 100,000 positions, at that event's time: alike in live, replayed and restored models.
-    if (event.position % 100_000 === 0) this.accounts.pruneExpired(event.at);
+    if (event.position % 100_000 === 0) {
+      this.accounts.pruneExpired(event.at);
+      this.containers.pruneDestroyed();
+    }
     if (this.waiters.length > 0) this.wakeWaiters();
   }
 
@@ -33,6 +44,7 @@ export class ReadModel {
       position: this.position,
       accounts: this.accounts.snapshot(),
       engines: this.engines.list(),
+      containers: this.containers.snapshot(),
     };
   }
 
@@ -42,7 +54,14 @@ export class ReadModel {
     model.position = snapshot.position;
     model.accounts.restore(snapshot.accounts);
     model.engines.restore(snapshot.engines);
+    model.containers.restore(snapshot.containers);
     return model;
+  }
+
+  /** SPEC "cluster info": the pool's capacity and reservations, containers and images. */
+  clusterInfo(): ClusterInfo {
+    const { engineIds, ...totals } = this.engines.totals();
+    return { ...totals, ...this.containers.counts(engineIds) };
   }
 
   /** Resolves true once the model has applied `position`, false after `timeoutMs`. */

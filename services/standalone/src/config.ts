@@ -20,6 +20,9 @@ const Env = z.object({
   BERTH_LOCAL_ENGINE: z.enum(['auto', 'off']).default('auto'),
   BERTH_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   BERTH_LOG_LEVEL: z.string().default('info'),
+  /** How long `stop` waits for a container to exit before Docker kills it. */
+  BERTH_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
+  BERTH_PULL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
 });
 
 export type StandaloneConfig = ReturnType<typeof readConfig>;
@@ -43,6 +46,10 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       timeoutMs: e.BERTH_HEARTBEAT_TIMEOUT_MS,
     },
     localEngine: e.BERTH_LOCAL_ENGINE === 'auto' ? e.BERTH_DOCKER_SOCKET : undefined,
+    executor: {
+      stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
+      pullTimeoutMs: e.BERTH_PULL_TIMEOUT_MS,
+    },
     streamLimits: readStreamLimits(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };

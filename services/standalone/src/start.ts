@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { start as startAccount } from '@berth/account';
 import { start as startApi } from '@berth/api';
+import { start as startExecutor } from '@berth/docker-executor';
 import { start as startEngineRegistry } from '@berth/engine-registry';
 import { start as startHeartbeat } from '@berth/heartbeat';
 import { start as startProjector } from '@berth/projector';
+import { start as startScheduler } from '@berth/scheduler';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { openEventLog, type EventLog } from '@berth/eventlog';
 import { startEtcd, startNatsServer } from '@berth/local-infra';
@@ -98,6 +100,21 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       admin: config.admin,
     });
     running.push({ name: 'account', stop: accounts.stop });
+    const scheduler = await startScheduler({
+      nc,
+      log,
+      logger: logger.child({ service: 'scheduler' }),
+    });
+    running.push({ name: 'scheduler', stop: scheduler.stop });
+    const executor = await startExecutor({
+      nc,
+      log,
+      etcd,
+      secretKey,
+      config: config.executor,
+      logger: logger.child({ service: 'docker-executor' }),
+    });
+    running.push({ name: 'docker-executor', stop: executor.stop });
 
     if (config.localEngine !== undefined) await addLocalEngine(nc, config.localEngine, logger);
     api.markStarted();

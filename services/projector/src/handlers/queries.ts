@@ -1,6 +1,6 @@
 import { Queries, type ClusterInfo } from '@berth/contracts';
 import { serveQuery, type NatsConnection } from '@berth/bus';
-import { NotFoundError, UnavailableError } from '@berth/errors';
+import { ConflictError, NotFoundError, UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import type { ReadModel } from '../read-model.js';
 import { replayAndCompare } from '../replay.js';
@@ -47,11 +47,10 @@ export const serveQueries = (nc: NatsConnection, model: ReadModel, log: EventLog
       name: 'ClusterInfo',
       schema: Queries.ClusterInfo,
       service: SERVICE,
-      // Containers and images are counted once the executor records them.
-      handle: async ({ atLeast }): Promise<ClusterInfo> => {
-        await caughtUp(atLeast);
-        return { ...model.engines.totals(), containerCount: 0, imageCount: 0 };
-      },
+      handle: async ({ atLeast }): Promise<ClusterInfo> => (
+        await caughtUp(atLeast),
+        model.clusterInfo()
+      ),
     }),
     serveQuery(nc, {
       name: 'ListEvents',
@@ -70,6 +69,47 @@ export const serveQueries = (nc: NatsConnection, model: ReadModel, log: EventLog
       schema: Queries.VerifyLog,
       service: SERVICE,
       handle: () => log.verify(),
+    }),
+    serveQuery(nc, {
+      name: 'ListContainers',
+      schema: Queries.ListContainers,
+      service: SERVICE,
+      handle: async ({ atLeast, all, group }) => (
+        await caughtUp(atLeast),
+        model.containers.list(all, group)
+      ),
+    }),
+    serveQuery(nc, {
+      name: 'GetContainer',
+      schema: Queries.GetContainer,
+      service: SERVICE,
+      handle: async ({ atLeast, idOrPrefix }) => {
+        await caughtUp(atLeast);
+        const { found, candidates } = model.containers.find(idOrPrefix);
+        if (found !== undefined) return found;
+        if (candidates.length === 0) throw new NotFoundError(`no container ${idOrPrefix}`);
+        throw new ConflictError(
+          `${idOrPrefix} is ambiguous: ${candidates.slice(0, 10).join(', ')}${candidates.length > 10 ? ', …' : ''}`,
+          { field: 'id' },
+        );
+      },
+    }),
+    serveQuery(nc, {
+      name: 'ListGroups',
+      schema: Queries.ListGroups,
+      service: SERVICE,
+      handle: async ({ atLeast }) => (await caughtUp(atLeast), model.containers.groupList()),
+    }),
+    serveQuery(nc, {
+      name: 'GetGroup',
+      schema: Queries.GetGroup,
+      service: SERVICE,
+      handle: async ({ atLeast, id }) => {
+        await caughtUp(atLeast);
+        const group = model.containers.group(id);
+        if (group === undefined) throw new NotFoundError(`no group ${id}`);
+        return group;
+      },
     }),
     serveQuery(nc, {
       name: 'ListEngines',

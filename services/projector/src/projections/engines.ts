@@ -70,7 +70,7 @@ export class EnginesProjection {
   totals(): Pick<
     ClusterInfo,
     'cpus' | 'memory' | 'reservedCpus' | 'reservedMemory' | 'engineCount'
-  > {
+  > & { engineIds: string[] } {
     const inPool = this.list().filter((e) => e.health.status !== 'lost');
     const sum = (f: (e: Engine) => number) => inPool.reduce((total, e) => total + f(e), 0);
     return {
@@ -79,7 +79,17 @@ export class EnginesProjection {
       reservedCpus: sum((e) => e.reservedCpus),
       reservedMemory: sum((e) => e.reservedMemory),
       engineCount: inPool.length,
+      engineIds: inPool.map((e) => e.id),
     };
+  }
+
+  /** Placements reserve and releases return CPU and memory (SPEC: by reservation). */
+  reserve(id: string, cpus: number, memory: number): void {
+    this.update(id, (e) => ({
+      ...e,
+      reservedCpus: round(e.reservedCpus + cpus),
+      reservedMemory: e.reservedMemory + memory,
+    }));
   }
 
   private update(id: string, change: (engine: Engine) => Engine) {
@@ -87,6 +97,9 @@ export class EnginesProjection {
     if (engine !== undefined) this.byId.set(id, change(engine));
   }
 }
+
+/** Thousandths of a CPU are the finest unit; this keeps 0.1 + 0.2 from showing as 0.30000000000000004. */
+const round = (cpus: number) => Math.round(cpus * 1000) / 1000;
 
 function exhaustive(value: never): never {
   throw new Error(`unhandled: ${JSON.stringify(value)}`);

@@ -1,0 +1,130 @@
+import type { Context, Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import {
+  ImageSpec,
+  ListContainersParams,
+  LogsParams,
+  RunParams,
+  ScaleParams,
+  type Container,
+  type Group,
+  type RunAccepted,
+  type ScaleAccepted,
+  type Session,
+} from '@berth/contracts';
+import type { CommandResult } from '@berth/bus';
+import type { Gateway } from '../gateway.js';
+import { jsonBody, queryParams } from '../validate.js';
+
+type Env = { Variables: { session: Session } };
+
+const idsOf = (result: CommandResult, type: string) =>
+  result.events.flatMap((e) =>
+    e.type === type ? [(e.data as { container: string }).container] : [],
+  );
+
+/** Containers and groups: run, list, inspect, start/stop/restart, scale, logs, destroy. */
+export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
+  const actor = (c: Context<Env>) => c.get('session').username;
+  /** The full id of a container named by id or unique prefix (404 / 409 otherwise). */
+  const resolve = async (c: Context<Env>) =>
+    (
+      await gateway.query<Container>('GetContainer', {
+        idOrPrefix: c.req.param('id')?.slice(0, 64) ?? '',
+      })
+    ).id;
+
+  app.get('/api/containers', async (c) => {
+    const { all, group } = queryParams(c, ListContainersParams);
+    return c.json(
+      await gateway.query<Container[]>('ListContainers', {
+        all,
+        ...(group === undefined ? {} : { group }),
+      }),
+    );
+  });
+
+  app.post('/api/containers', async (c) => {
+    const { count, pull } = queryParams(c, RunParams);
+    const spec = await jsonBody(c, ImageSpec);
+    const result = await gateway.command('RunContainer', { spec, count, pull }, actor(c));
+    const created = result.events.find((e) => e.type === 'GroupCreated');
+    const accepted: RunAccepted = {
+      group: (created?.data as { group: string } | undefined)?.group ?? '',
+      containers: idsOf(result, 'ContainerPlaced'),
+      position: result.position,
+    };
+    return c.json(accepted, 202);
+  });
+
+  app.get('/api/containers/:id', async (c) =>
+    c.json(
+      await gateway.query<Container>('GetContainer', {
+        idOrPrefix: c.req.param('id').slice(0, 64),
+      }),
+    ),
+  );
+
+  app.delete('/api/containers/:id', async (c) => {
+    const id = await resolve(c);
+    const { position } = await gateway.command('DestroyContainer', { id }, actor(c));
+    return c.json({ container: id, position }, 202);
+  });
+
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    const type = `${action[0]?.toUpperCase()}${action.slice(1)}Container`;
+    app.post(`/api/containers/:id/${action}`, async (c) => {
+      const id = await resolve(c);
+      const { position } = await gateway.command(type, { id }, actor(c));
+      return c.json(
+        await gateway.query<Container>('GetContainer', { idOrPrefix: id, atLeast: position }),
+      );
+    });
+  }
+
+  const scaleAccepted = (result: CommandResult, group: string, desired: number): ScaleAccepted => ({
+    group,
+    desired,
+    added: idsOf(result, 'ContainerPlaced'),
+    removed: idsOf(result, 'ContainerReleased'),
+    position: result.position,
+  });
+
+  app.post('/api/containers/:id/scale', async (c) => {
+    const { count } = queryParams(c, ScaleParams);
+    const id = await resolve(c);
+    const { group } = await gateway.query<Container>('GetContainer', { idOrPrefix: id });
+    const result = await gateway.command('ScaleContainer', { container: id, count }, actor(c));
+    return c.json(scaleAccepted(result, group, count), 202);
+  });
+
+  app.post('/api/groups/:group/scale', async (c) => {
+    const { count } = queryParams(c, ScaleParams);
+    const group = (
+      await gateway.query<Group>('GetGroup', { id: c.req.param('group').slice(0, 64) })
+    ).id;
+    const result = await gateway.command('ScaleContainer', { group, count }, actor(c));
+    return c.json(scaleAccepted(result, group, count), 202);
+  });
+
+  app.get('/api/groups', async (c) => c.json(await gateway.query<Group[]>('ListGroups', {})));
+
+  app.get('/api/groups/:group', async (c) =>
+    c.json(await gateway.query<Group>('GetGroup', { id: c.req.param('group').slice(0, 64) })),
+  );
+
+  app.get('/api/containers/:id/logs', async (c) => {
+    const params = queryParams(c, LogsParams);
+    const id = await resolve(c);
+    const logs = await gateway.logs({ id, ...params });
+    c.header('Content-Type', 'text/plain; charset=utf-8');
+    return stream(c, async (out) => {
+      out.onAbort(logs.cancel);
+      for await (const chunk of logs.chunks) {
+        if ('end' in chunk) break;
+        await out.write(chunk.data);
+      }
+      logs.cancel();
+    });
+  });
+};

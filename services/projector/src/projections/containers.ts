@@ -1,0 +1,204 @@
+import type { ContainerEvent, Container, Group, ImageSpec } from '@berth/contracts';
+
+type GroupRecord = {
+  id: string;
+  spec: ImageSpec;
+  desired: number;
+  members: string[];
+  pending: { missing: number; reason: string } | undefined;
+  createdAt: string;
+};
+
+/** Reservations change with placements; the engines projection keeps them per engine. */
+export type Reservations = { reserve: (engine: string, cpus: number, memory: number) => void };
+
+/** Containers with state, engine and ports; groups with desired and actual counts; images. */
+export class ContainersProjection {
+  private readonly containers = new Map<string, Container>();
+  private readonly groups = new Map<string, GroupRecord>();
+  private readonly images = new Map<string, number>();
+
+  constructor(private readonly reservations: Reservations) {}
+
+  apply(event: ContainerEvent, at: string): void {
+    switch (event.type) {
+      case 'GroupCreated':
+        this.groups.set(event.data.group, {
+          id: event.data.group,
+          spec: event.data.spec,
+          desired: event.data.desired,
+          members: [],
+          pending: undefined,
+          createdAt: at,
+        });
+        return;
+      case 'GroupScaled':
+        this.updateGroup(event.data.group, (g) => ({ ...g, desired: event.data.desired }));
+        return;
+      case 'GroupPending': {
+        const { missing, reason } = event.data;
+        this.updateGroup(event.data.group, (g) => ({
+          ...g,
+          pending: missing > 0 ? { missing, reason } : undefined,
+        }));
+        return;
+      }
+      case 'ContainerPlaced': {
+        const { container, group, engine, name, cpus, memory } = event.data;
+        this.containers.set(container, {
+          id: container,
+          name,
+          group,
+          image: this.groups.get(group)?.spec.image ?? '',
+          engine,
+          state: 'pending',
+          ports: [],
+          createdAt: at,
+          cpus,
+          memory,
+        });
+        this.updateGroup(group, (g) => ({ ...g, members: [...g.members, container] }));
+        this.reservations.reserve(engine, cpus, memory);
+        return;
+      }
+      case 'ContainerReleased': {
+        const { container, group, engine, cpus, memory, reason } = event.data;
+        this.updateGroup(group, (g) => ({
+          ...g,
+          members: g.members.filter((m) => m !== container),
+        }));
+        this.reservations.reserve(engine, -cpus, -memory);
+        this.update(container, (c) => ({ ...c, reason }));
+        return;
+      }
+      case 'ContainerCreated': {
+        const { dockerId, ports } = event.data;
+        this.update(event.data.container, (c) => ({ ...c, dockerId, ports }));
+        return;
+      }
+      case 'ContainerStarted':
+        this.update(event.data.container, ({ reason: _reason, ...c }) => ({
+          ...c,
+          state: 'running',
+        }));
+        return;
+      case 'ContainerStopped':
+        this.update(event.data.container, (c) => ({ ...c, state: 'stopped' }));
+        return;
+      case 'ContainerDied':
+      case 'ContainerFailed':
+        this.update(event.data.container, (c) => ({
+          ...c,
+          state: event.type === 'ContainerDied' ? 'stopped' : 'failed',
+          reason: event.data.reason,
+        }));
+        return;
+      case 'ContainerDestroyed':
+        this.update(event.data.container, (c) => ({
+          ...c,
+          state: 'destroyed',
+          reason: event.data.reason,
+        }));
+        return;
+      case 'EngineImagesCounted':
+        this.images.set(event.data.engine, event.data.images);
+        return;
+      case 'ContainerActionRequested':
+      case 'DockerContainerEvent':
+        return;
+      default:
+        return exhaustive(event);
+    }
+  }
+
+  /** Running and pending ones, or every one the model still holds; oldest first. */
+  list(all: boolean, group?: string): Container[] {
+    return [...this.containers.values()].filter(
+      (c) =>
+        (all || c.state === 'pending' || c.state === 'running') &&
+        (group === undefined || c.group === group),
+    );
+  }
+
+  /** By id, or by a prefix of it (any case); `candidates` has several when it is ambiguous. */
+  find(idOrPrefix: string): { found?: Container; candidates: string[] } {
+    const wanted = idOrPrefix.toUpperCase();
+    const exact = this.containers.get(wanted);
+    if (exact !== undefined) return { found: exact, candidates: [wanted] };
+    const candidates = [...this.containers.keys()].filter((id) => id.startsWith(wanted));
+    const only = candidates.length === 1 ? this.containers.get(candidates[0] ?? '') : undefined;
+    return only === undefined ? { candidates } : { found: only, candidates };
+  }
+
+  groupList(): Group[] {
+    return [...this.groups.values()].map((g) => this.groupView(g));
+  }
+
+  group(id: string): Group | undefined {
+    const record = this.groups.get(id.toUpperCase());
+    return record === undefined ? undefined : this.groupView(record);
+  }
+
+  /** Containers that exist in Docker, and images summed over the engines given. */
+  counts(engines: readonly string[]): { containerCount: number; imageCount: number } {
+    let containerCount = 0;
+    for (const c of this.containers.values())
+      if (c.dockerId !== undefined && c.state !== 'destroyed') containerCount++;
+    const imageCount = engines.reduce((sum, e) => sum + (this.images.get(e) ?? 0), 0);
+    return { containerCount, imageCount };
+  }
+
+  /** Destroyed containers leave the model now and then; the log keeps their history. */
+  pruneDestroyed(): void {
+    for (const [id, c] of this.containers) if (c.state === 'destroyed') this.containers.delete(id);
+  }
+
+  snapshot() {
+    return {
+      containers: [...this.containers.values()],
+      groups: [...this.groups.values()],
+      images: [...this.images.entries()],
+    };
+  }
+
+  restore(snapshot: ReturnType<ContainersProjection['snapshot']>): void {
+    for (const c of snapshot.containers) this.containers.set(c.id, c);
+    for (const g of snapshot.groups) this.groups.set(g.id, g);
+    for (const [engine, count] of snapshot.images) this.images.set(engine, count);
+  }
+
+  private groupView(g: GroupRecord): Group {
+    const replicas = { pending: 0, running: 0, stopped: 0, failed: 0 };
+    for (const id of g.members) {
+      const state = this.containers.get(id)?.state;
+      if (state !== undefined && state !== 'destroyed' && state !== 'failed') replicas[state]++;
+    }
+    // A failed replica has left the group (its place is pending), but it is worth showing.
+    for (const c of this.containers.values())
+      if (c.group === g.id && c.state === 'failed') replicas.failed++;
+    return {
+      id: g.id,
+      image: g.spec.image,
+      spec: g.spec,
+      desired: g.desired,
+      replicas,
+      containers: g.members,
+      ...(g.pending === undefined ? {} : { pending: g.pending }),
+      createdAt: g.createdAt,
+    };
+  }
+
+  private update(id: string, change: (c: Container) => Container) {
+    const container = this.containers.get(id);
+    if (container !== undefined) this.containers.set(id, change(container));
+  }
+
+  private updateGroup(id: string, change: (g: GroupRecord) => GroupRecord) {
+    const group = this.groups.get(id);
+    if (group !== undefined) this.groups.set(id, change(group));
+  }
+}
+
+function exhaustive(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}
