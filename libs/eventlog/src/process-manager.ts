@@ -6,13 +6,14 @@ const PAGE = 5000;
 export type Follower = {
   /** Resolves once every event up to the head at start has been folded. */
   caughtUp: Promise<void>;
+  /** Folds whatever the log holds now, without waiting for the live feed to bring it. */
+  freshen: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
 /**
  * Folds the log from the start into `apply`, then calls `react` for each new event after it:
- * a process manager decides on the present, never re-acts to history. Errors in `react` are
- * the caller's to handle; the loop goes on.
+ * a process manager decides on the present, never re-acts to history. `react` must not throw.
  */
 export const catchUpThenReact = (
   log: EventLog,
@@ -25,27 +26,39 @@ export const catchUpThenReact = (
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
 
-  const running = (async () => {
-    const head = await log.head();
-    let from = 1;
+  // Events reach `apply` once each, in order, whether read here or by the live feed.
+  let applied = 0;
+  const applyOnce = (event: RecordedEvent) => {
+    if (event.position <= applied) return;
+    apply(event);
+    applied = event.position;
+  };
+  const readUpTo = async (head: number) => {
+    let from = applied + 1;
     while (!stopped && from <= head) {
       const page = await log.readAll(from, { filter, limit: PAGE });
-      for (const event of page) if (event.position <= head) apply(event);
+      for (const event of page) if (event.position <= head) applyOnce(event);
       const last = page[page.length - 1];
       if (page.length < PAGE || last === undefined) break;
       from = last.position + 1;
     }
+  };
+
+  const running = (async () => {
+    const head = await log.head();
+    await readUpTo(head);
     markCaughtUp();
     if (stopped) return;
     subscription = log.subscribe(head + 1, { filter });
     for await (const event of subscription) {
-      apply(event);
+      applyOnce(event);
       await react(event);
     }
   })();
 
   return {
     caughtUp,
+    freshen: async () => readUpTo(await log.head()),
     stop: async () => {
       stopped = true;
       subscription?.close();

@@ -5,3 +5,4 @@ import './provided.js';
 export const natsUrl = (): string => inject('natsUrl');
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
+export { apiClient, dockerContainers, within } from './http.js';

@@ -15,6 +15,7 @@ const Env = z.object({
     .default(DEFAULT_EXECUTOR.leaseSeconds),
   BERTH_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EXECUTOR.concurrency),
   BERTH_PULL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_EXECUTOR.pullTimeoutMs),
+  BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(DEFAULT_EXECUTOR.pullIdleMs),
   BERTH_STOP_GRACE_SECONDS: z.coerce
     .number()
     .int()
@@ -31,6 +32,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       leaseSeconds: e.BERTH_EXECUTOR_LEASE_SECONDS,
       concurrency: e.BERTH_EXECUTOR_CONCURRENCY,
       pullTimeoutMs: e.BERTH_PULL_TIMEOUT_MS,
+      pullIdleMs: e.BERTH_PULL_IDLE_MS,
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
     },
   };

@@ -42,10 +42,19 @@ export const createOptions = (
   },
 });
 
-/** Pulls an image to the end, or fails with the registry's reason within `timeoutMs`. */
-export const pullImage = (docker: Docker, image: string, timeoutMs: number): Promise<void> =>
+/**
+ * Pulls an image to the end, or fails with the registry's reason. `docker` must have been made
+ * with an idle timeout: a daemon that reports no progress for that long (no registry reachable)
+ * fails the pull then; `limitMs` bounds the whole pull.
+ */
+export const pullImage = (
+  docker: Docker,
+  image: string,
+  idleMs: number,
+  limitMs: number,
+): Promise<void> =>
   within(
-    timeoutMs,
+    limitMs,
     new Promise<void>((resolve, reject) => {
       void docker.pull(image, (error: unknown, stream: NodeJS.ReadableStream | undefined) => {
         if (error !== null && error !== undefined) return reject(new Error(dockerReason(error)));
@@ -62,7 +71,11 @@ export const pullImage = (docker: Docker, image: string, timeoutMs: number): Pro
       });
     }),
   ).catch((error: unknown) => {
-    throw new Error(`pull of ${image} failed: ${dockerReason(error)}`);
+    const reason = dockerReason(error);
+    const silent = /socket hang up|ETIMEDOUT|ESOCKETTIMEDOUT/.test(reason);
+    throw new Error(
+      `pull of ${image} failed: ${silent ? `the daemon reported no progress for ${idleMs / 1000} s; is a registry reachable?` : reason}`,
+    );
   });
 
 /** Creates the replica's container, or finds it when an earlier attempt already did. */

@@ -30,6 +30,9 @@ export type ExecutorSettings = {
   concurrency: number;
   /** One Docker call (create, start, inspect, remove) may take this long. */
   dockerTimeoutMs: number;
+  /** A pull fails when the daemon reports no progress for this long … */
+  pullIdleMs: number;
+  /** … or when it takes longer than this in all. */
   pullTimeoutMs: number;
 };
 
@@ -181,7 +184,12 @@ export class EngineWorker {
     let container: Docker.Container | undefined;
     try {
       if (group.pull) {
-        await pullImage(docker, group.spec.image, settings.pullTimeoutMs);
+        await pullImage(
+          this.ctx.docker(this.engine, settings.pullIdleMs),
+          group.spec.image,
+          settings.pullIdleMs,
+          settings.pullTimeoutMs,
+        );
         void this.countImages(docker);
       }
       container = await createOrFind(docker, createOptions(replica, group.spec));

@@ -20,7 +20,8 @@ export type ExecutorConfig = ExecutorSettings & {
 export const DEFAULT_EXECUTOR: ExecutorConfig = {
   concurrency: 16,
   dockerTimeoutMs: 15_000,
-  pullTimeoutMs: 60_000,
+  pullIdleMs: 10_000,
+  pullTimeoutMs: 600_000,
   leaseSeconds: 3,
   stopGraceSeconds: 10,
 };

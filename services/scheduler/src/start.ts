@@ -28,7 +28,7 @@ export const start = async ({ nc, log, logger }: SchedulerDeps) => {
     reactions.react,
   );
   await follower.caughtUp;
-  const commands = serveScheduleCommands(nc, schedule, view);
+  const commands = serveScheduleCommands(nc, schedule, view, follower.freshen);
   // What changed while no scheduler was watching.
   await reactions.reconcile();
   return { stop: () => Promise.all([commands.stop(), follower.stop()]) };

@@ -22,7 +22,8 @@ const Env = z.object({
   BERTH_LOG_LEVEL: z.string().default('info'),
   /** How long `stop` waits for a container to exit before Docker kills it. */
   BERTH_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
-  BERTH_PULL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A pull that reports no progress this long fails (no registry reachable). */
+  BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(10_000),
 });
 
 export type StandaloneConfig = ReturnType<typeof readConfig>;
@@ -48,7 +49,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     localEngine: e.BERTH_LOCAL_ENGINE === 'auto' ? e.BERTH_DOCKER_SOCKET : undefined,
     executor: {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
-      pullTimeoutMs: e.BERTH_PULL_TIMEOUT_MS,
+      pullIdleMs: e.BERTH_PULL_IDLE_MS,
     },
     streamLimits: readStreamLimits(env),
     logLevel: e.BERTH_LOG_LEVEL,

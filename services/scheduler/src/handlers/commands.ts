@@ -11,15 +11,19 @@ export const serveScheduleCommands = (
   nc: NatsConnection,
   schedule: ScheduleHandler,
   view: ClusterView,
+  freshen: () => Promise<void>,
 ) => {
+  // A command decides on the cluster as the log has it now: an engine the caller just saw turn
+  // healthy is in the pool, even if the live feed has not brought that event yet.
+  const pool = async () => (await freshen(), view.pool());
   const endpoints = [
     serveCommand(nc, {
       type: 'RunContainer',
       schema: RunContainer,
       service: SERVICE,
-      handle: ({ data, metadata }) =>
+      handle: async ({ data, metadata }) =>
         schedule.handle(
-          { type: 'Run', group: newId(), ...data, pool: view.pool(), newId },
+          { type: 'Run', group: newId(), ...data, pool: await pool(), newId },
           metadata,
         ),
     }),
@@ -27,8 +31,8 @@ export const serveScheduleCommands = (
       type: 'ScaleContainer',
       schema: ScaleContainer,
       service: SERVICE,
-      handle: ({ data, metadata }) =>
-        schedule.handle({ type: 'Scale', ...data, pool: view.pool(), newId }, metadata),
+      handle: async ({ data, metadata }) =>
+        schedule.handle({ type: 'Scale', ...data, pool: await pool(), newId }, metadata),
     }),
     serveCommand(nc, {
       type: 'DestroyContainer',

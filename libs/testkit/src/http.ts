@@ -1,0 +1,47 @@
+/** A JSON client for a running Berth, authenticated with a bearer token. */
+export const apiClient = (baseUrl: string, token: () => string) => {
+  const call = async <T = unknown>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // a text body (logs) stays text
+    }
+    return { status: response.status, body: parsed as T };
+  };
+  return {
+    call,
+    get: <T = unknown>(path: string) => call<T>('GET', path),
+    post: <T = unknown>(path: string, body?: unknown) => call<T>('POST', path, body),
+    delete: <T = unknown>(path: string) => call<T>('DELETE', path),
+  };
+};
+
+/** Polls until `check` holds; returns the milliseconds it took, or fails after `limitMs`. */
+export const within = async (limitMs: number, what: string, check: () => Promise<boolean>) => {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - started;
+};
+
+/** What a Docker host holds, asked over its own API (the truth the tests compare against). */
+export const dockerContainers = async (
+  dockerUrl: string,
+  label: string,
+): Promise<{ Id: string; Labels: Record<string, string>; State: string; Names: string[] }[]> => {
+  const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+  const base = dockerUrl.replace(/^tcp:/, 'http:');
+  const response = await fetch(`${base}/containers/json?all=1&filters=${filters}`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  return (await response.json()) as never;
+};
