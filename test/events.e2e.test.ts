@@ -3,7 +3,7 @@ import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account, AuditEvent, Engine } from '@berth/contracts';
+import type { Account, AuditEvent, Container, Engine, Group, RunAccepted } from '@berth/contracts';
 import { openSqliteEventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { replay } from '@berth/projector';
@@ -86,11 +86,32 @@ describe('audit log and replay', () => {
         (e) => e.health.status === 'healthy',
       ),
     );
-    await (hosts[1] as TestHost).stopDocker(); // a host loss
+    // Runs and scales: a group of 4, scaled to 6.
+    const run = (
+      await call('POST', '/api/containers?count=4', {
+        body: { image: 'berth/busybox:test', cmd: ['sleep', '3600'], cpus: 0.1, memory: 16 },
+      })
+    ).body as RunAccepted;
+    const group = async () => (await call('GET', `/api/groups/${run.group}`)).body as Group;
+    const runningIs = (n: number) => async () => (await group()).replicas.running === n;
+    await until('4 running', runningIs(4), 15_000);
+    await call('POST', `/api/groups/${run.group}/scale?count=6`);
+    await until('6 running', runningIs(6), 15_000);
+
+    await (hosts[1] as TestHost).stopDocker(); // a host loss: its replicas move to e1
     await until(
       'e2 unhealthy',
       async () =>
         ((await call('GET', '/api/engines/e2')).body as Engine).health.status === 'unhealthy',
+    );
+    await until(
+      'all 6 on e1',
+      async () =>
+        (await runningIs(6)()) &&
+        ((await call('GET', `/api/containers?group=${run.group}`)).body as Container[]).every(
+          (c) => c.engine === 'e1',
+        ),
+      15_000,
     );
 
     const replayed = (await call('POST', '/api/admin/replay')).body as {
@@ -108,6 +129,36 @@ describe('audit log and replay', () => {
     await log.close();
     expect(model.accounts.list()).toEqual((await call('GET', '/api/account')).body as Account[]);
     expect(model.engines.list()).toEqual((await call('GET', '/api/engines')).body as Engine[]);
+    expect(model.containers.list(true)).toEqual(
+      (await call('GET', '/api/containers?all=true')).body as Container[],
+    );
+    expect(model.containers.groupList()).toEqual((await call('GET', '/api/groups')).body);
+
+    // Who asked → what was decided → what Docker did, for the run.
+    const runEvents = [
+      ...((await call('GET', `/api/events?group=${run.group}&count=200`)).body as AuditEvent[]),
+    ].reverse();
+    const created = runEvents.find((e) => e.type === 'GroupCreated') as AuditEvent;
+    expect(created.actor).toBe('admin');
+    const placed = runEvents.filter((e) => e.commandId === created.commandId);
+    expect(placed.map((e) => e.type)).toEqual([
+      'GroupCreated',
+      ...Array(4).fill('ContainerPlaced'),
+    ]);
+    const first = placed[1] as AuditEvent;
+    const made = (
+      (await call('GET', `/api/events?container=${first.refs.container ?? ''}&count=50`))
+        .body as AuditEvent[]
+    ).reverse();
+    const byExecutor = made.find((e) => e.type === 'ContainerCreated') as AuditEvent;
+    expect(byExecutor).toMatchObject({
+      actor: 'docker-executor',
+      causationId: first.id,
+      correlationId: created.correlationId,
+    });
+    expect(made.some((e) => e.type === 'DockerContainerEvent' && e.tags.includes('docker'))).toBe(
+      true,
+    );
 
     // Who asked → what was decided: one command, its events, one chain of ids.
     const carolId = (carol.body as Account).id;
