@@ -13,12 +13,62 @@ const TOTAL = 1_000_000;
 const id = newId();
 const metadata = { actor: 'bench', commandId: id, correlationId: id, causationId: id };
 
-/** The i-th event of a realistic mix: mostly health samples and logins, some accounts and engines. */
+/** One container's life, a step for each slot 40–59 of a block of 100 events. */
+const containerStep = (i: number, engine: string): [string, NewEvent] => {
+  const group = `G${Math.floor(i / 10_000)}`;
+  const container = `C${Math.floor(i / 100)}`;
+  const reserved = { cpus: 0.1, memory: 64 };
+  const step = (i % 100) - 40;
+  const on = { container, engine };
+  const events: [string, string, unknown][] = [
+    [
+      'schedule',
+      'ContainerPlaced',
+      { ...on, group, name: `berth-${container}`, ...reserved, reason: 'run' },
+    ],
+    [
+      `container-${container}`,
+      'ContainerCreated',
+      {
+        ...on,
+        dockerId: 'f'.repeat(64),
+        ports: [{ container: 80, host: 32768, protocol: 'tcp', hostIp: '10.0.0.2' }],
+      },
+    ],
+    [`container-${container}`, 'ContainerStarted', on],
+    [`container-${container}`, 'ContainerActionRequested', { ...on, action: 'stop' }],
+    [`container-${container}`, 'ContainerStopped', on],
+    [`container-${container}`, 'ContainerStarted', on],
+    [
+      'schedule',
+      'ContainerReleased',
+      { ...on, group, ...reserved, reason: 'scaled down', remove: true },
+    ],
+    [`container-${container}`, 'ContainerDestroyed', { ...on, reason: 'scaled down' }],
+  ];
+  const [stream, type, data] = events[step] ?? [
+    `docker-${engine}`,
+    'DockerContainerEvent',
+    { engine, action: 'start', dockerId: 'f'.repeat(64), container, group, timeNano: String(i) },
+  ];
+  return [stream, { type, data, metadata }];
+};
+
+/**
+ * The i-th event of a realistic mix: health samples, container lives (placed, created, started,
+ * stopped, released, destroyed, and what Docker reported), logins, some accounts and engines.
+ */
 const mixed = (i: number): [string, NewEvent] => {
   const engine = `engine-${i % 200}`;
   const account = `A${i % 5000}`;
   const slot = i % 100;
-  if (slot < 50) {
+  if (i % 10_000 === 39) {
+    const spec = { image: 'web:1', cpus: 0.1, memory: 64, labels: [], ports: [] };
+    const data = { group: `G${Math.floor(i / 10_000)}`, spec, desired: 100, pull: false };
+    return ['schedule', { type: 'GroupCreated', data, metadata }];
+  }
+  if (slot >= 40 && slot < 60) return containerStep(i, engine);
+  if (slot < 40) {
     const data = {
       id: engine,
       status: i % 7 === 0 ? 'unhealthy' : 'healthy',
@@ -111,7 +161,7 @@ try {
   row('reading the events alone', `${(readMs / 1000).toFixed(2)} s`);
   row(
     'model after replay',
-    `${model.accounts.list().length} accounts, ${model.engines.list().length} engines, position ${model.position}`,
+    `${model.accounts.list().length} accounts, ${model.engines.list().length} engines, ${model.containers.groupList().length} groups, position ${model.position}`,
   );
   await log.close();
 } finally {
