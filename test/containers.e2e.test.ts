@@ -209,12 +209,15 @@ describe('containers on three hosts', () => {
     expect(await inDocker()).toHaveLength(before.length);
   });
 
-  it('ends a replica of an unknown image, or of a pull that cannot reach a registry, failed with the reason', async () => {
-    for (const [query, image, reason] of [
-      ['?pull=false', 'berth/missing:1', /No such image/i],
-      ['?pull=true', 'berth/missing:2', /pull of berth\/missing:2 failed/],
+  it('ends a replica of an unknown image, of a pull that cannot reach a registry, or that exits at once, failed with the reason', async () => {
+    for (const [query, spec, reason] of [
+      ['?pull=false', { ...web, image: 'berth/missing:1' }, /No such image/i],
+      ['?pull=true', { ...web, image: 'berth/missing:2' }, /pull of berth\/missing:2 failed/],
+      // One that ends by itself at once: failed, not replaced over and over.
+      ['', { ...web, cmd: ['sh', '-c', 'exit 3'] }, /exited with code 3 \d+ ms after it started/],
     ] as const) {
-      const run = await api.post<RunAccepted>(`/api/containers${query}`, { ...web, image });
+      const run = await api.post<RunAccepted>(`/api/containers${query}`, spec);
+      const image = `${spec.image} ${spec.cmd.join(' ')}`;
       const id = run.body.containers[0] ?? '';
       const tookMs = await within(
         30_000,

@@ -61,6 +61,9 @@ const causedBy = (event: RecordedEvent): CommandMetadata => ({
   causationId: event.id,
 });
 
+/** A replica that ends by itself within this long of starting failed; it is not replaced. */
+const CRASH_WINDOW_MS = 10_000;
+
 const DOCKER_ACTIONS = new Set([
   'create',
   'start',
@@ -116,11 +119,16 @@ export class EngineWorker {
     await Promise.all(this.chains.values());
   }
 
-  /** Does what the replica needs next; work on one container runs in order. */
+  /** Does what the replica needs next. */
   enqueue(id: string): void {
+    this.chain(id, () => this.work(id));
+  }
+
+  /** Work on one container runs in order: a `die` is judged only after its create is recorded. */
+  private chain(id: string, job: () => Promise<void>): void {
     if (this.stopped) return;
     const previous = this.chains.get(id) ?? Promise.resolve();
-    const next = previous.then(() => this.work(id)).catch(() => undefined);
+    const next = previous.then(job).catch(() => undefined);
     this.chains.set(id, next);
     void next.then(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);
@@ -157,7 +165,13 @@ export class EngineWorker {
         await recordOnContainer(
           this.ctx.log,
           id,
-          { type: 'RecordExit', container: id, exitCode: null, reason: `found ${info.State}` },
+          {
+            type: 'RecordExit',
+            container: id,
+            exitCode: null,
+            reason: `found ${info.State}`,
+            crashed: false,
+          },
           causedBy(replica.placedBy),
         ).catch(() => undefined);
       }
@@ -327,8 +341,13 @@ export class EngineWorker {
       },
     });
     const replica = container === undefined ? undefined : this.ctx.view.replicas.get(container);
-    if (action === 'die' && replica !== undefined && replica.released === undefined) {
-      if (!this.recordsDeaths(replica)) return;
+    if (action !== 'die' || replica === undefined || !this.recordsDeaths(replica)) return;
+    // A container can exit before its create is recorded; the chain waits for that record.
+    this.chain(replica.id, async () => {
+      if (replica.released !== undefined) return; // Berth removed it: no death
+      const ranMs = await this.runTime(dockerId);
+      // Ended by itself (no signal) right after starting: a crash loop in the making.
+      const crashed = ranMs < CRASH_WINDOW_MS && exitCode !== undefined && exitCode < 128;
       await recordOnContainer(
         this.ctx.log,
         replica.id,
@@ -336,12 +355,28 @@ export class EngineWorker {
           type: 'RecordExit',
           container: replica.id,
           exitCode: exitCode ?? null,
-          reason: `exited with code ${exitCode ?? 'unknown'}`,
+          reason: crashed
+            ? `exited with code ${exitCode} ${Math.round(ranMs)} ms after it started`
+            : `exited with code ${exitCode ?? 'unknown'}`,
+          crashed,
         },
         causedBy(replica.placedBy),
       ).catch((error: unknown) =>
         this.ctx.logger.warn({ err: error, container }, 'death not recorded'),
       );
+    });
+  }
+
+  /** How long the container ran before its last exit, as Docker says; Infinity if unknown. */
+  private async runTime(dockerId: string): Promise<number> {
+    try {
+      const { State } = await this.ctx
+        .docker(this.engine, this.ctx.settings.dockerTimeoutMs)
+        .getContainer(dockerId)
+        .inspect();
+      return Date.parse(State.FinishedAt) - Date.parse(State.StartedAt);
+    } catch {
+      return Infinity;
     }
   }
 

@@ -15,7 +15,8 @@ export type ContainerCommand = { container: string } & (
   | { type: 'RecordStopped' }
   | { type: 'RecordStarted' }
   /** Docker said `die`: a death unless Berth asked for it. */
-  | { type: 'RecordExit'; exitCode: number | null; reason: string }
+  /** `crashed`: it ended by itself soon after starting; replacing it would only loop. */
+  | { type: 'RecordExit'; exitCode: number | null; reason: string; crashed: boolean }
   | { type: 'RecordDestroyed'; reason: string }
 );
 
@@ -69,14 +70,15 @@ export const containerDecider: Decider<ContainerCommand, ContainerEvent, Contain
           ? [{ type: 'ContainerStarted', data: { container, engine } }]
           : [];
       case 'RecordExit':
-        return state.status === 'running'
-          ? [
+        if (state.status !== 'running') return [];
+        return command.crashed
+          ? [{ type: 'ContainerFailed', data: { container, engine, reason: command.reason } }]
+          : [
               {
                 type: 'ContainerDied',
                 data: { container, engine, exitCode: command.exitCode, reason: command.reason },
               },
-            ]
-          : [];
+            ];
       case 'RecordDestroyed':
         return state.status === 'destroyed'
           ? []
