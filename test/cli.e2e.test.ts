@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnBerth, startTestHosts, type BerthProcess, type TestHost } from '@berth/testkit';
+import {
+  spawnBerth,
+  startTestHosts,
+  within,
+  type BerthProcess,
+  type TestHost,
+} from '@berth/testkit';
 
 const exec = promisify(execFile);
 let berth: BerthProcess;
@@ -114,6 +120,126 @@ describe('berth CLI', () => {
     expect(events.find((e) => e.type === 'EngineRemoved')?.actor).toBe('admin');
     expect((await berthCli('events', '5', '--type', 'AccountDeleted')).stdout).toMatch(
       /account ops deleted/,
+    );
+  });
+
+  it('runs, lists, reads, scales and destroys replicas on a real Docker host', async () => {
+    const json = async <T>(...args: string[]) => {
+      const result = await berthCli(...args, '--json');
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return JSON.parse(result.stdout) as T;
+    };
+    type Listed = { id: string; state: string; ports: { host: number; hostIp: string }[] };
+
+    expect(
+      (await berthCli('login', '-u', 'admin', '-p', 'cli-admin-pass', '--url', berth.url)).code,
+    ).toBe(0);
+    expect(
+      (await berthCli('aadd', '--name', 'dev', '--password', 'dev-pass-123', '--role', 'user'))
+        .code,
+    ).toBe(0);
+    const wrong = await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-12');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe('berth: invalid username or password');
+    // From here on as an operator ("user" role): engines and containers, not accounts.
+    expect(
+      (await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-123')).code,
+    ).toBe(0);
+    expect((await berthCli('accounts')).code).toBe(1);
+    const added = await berthCli(
+      'eadd',
+      '--id',
+      'c1',
+      '--addr',
+      host.dockerUrl,
+      '--cpus',
+      '2',
+      '--memory',
+      '2048',
+    );
+    expect(added.code, added.stderr).toBe(0);
+    await within(
+      10_000,
+      'engine c1 healthy',
+      async () =>
+        (await json<{ health: { status: string } }>('engine', 'c1')).health.status === 'healthy',
+    );
+
+    const usage = await berthCli('run', '--port', '99999', 'berth/busybox:test');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^berth: --port 99999: 99999 is not a port/);
+    const missing = await berthCli('run', 'berth/missing:1');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^berth: 0 of 1 running, 1 failed: No such image/m);
+
+    // Options after the image are the command's own (`-c`, `-f`, `-p`), as with docker run.
+    const run = await berthCli(
+      'run',
+      '--count',
+      '3',
+      '--port',
+      '80',
+      '--memory',
+      '32',
+      'berth/busybox:test',
+      'sh',
+      '-c',
+      'echo hello-from-berth; trap "exit 0" TERM; httpd -f -p 80 -h /www & wait',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/placed 3\/3 {2}running 3\/3 {2}failed 0/);
+    expect(run.stdout).toMatch(
+      /^Running 3 of berth\/busybox:test as group \w{26}\n\nID\s+IMAGE\s+STATE/,
+    );
+
+    const listed = await json<Listed[]>('containers');
+    expect(listed.map((c) => c.state)).toEqual(['running', 'running', 'running']);
+    for (const c of listed) {
+      const page = await fetch(`http://${c.ports[0]?.hostIp}:${c.ports[0]?.host}/`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      expect(await page.text()).toContain('berth');
+    }
+    const table = await berthCli('containers');
+    expect(table.stdout).toMatch(/^ID\s+IMAGE\s+STATE\s+ENGINE\s+PORTS\s+GROUP\s+CREATED\n/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(4);
+    const [first, second] = listed.map((c) => c.id);
+    const id = first ?? '';
+    // Replicas placed together share a long prefix: a shorter one is ambiguous, and says so.
+    let shared = 0;
+    while (id[shared] === second?.[shared]) shared++;
+    const ambiguous = await berthCli('container', id.slice(0, shared));
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toMatch(/is ambiguous: .*01/);
+
+    const log = await berthCli('log', id);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toBe('hello-from-berth\n');
+
+    const scaled = await berthCli('scale', id, '1');
+    expect(scaled.code, scaled.stderr).toBe(0);
+    expect(scaled.stderr).toMatch(/running 1\/1/);
+    const left = await json<Listed[]>('containers');
+    expect(left).toHaveLength(1);
+    const [kept] = left;
+
+    expect((await berthCli('destroy', kept?.id ?? '')).code).toBe(0);
+    await within(
+      10_000,
+      'destroyed',
+      async () => (await json<Listed>('container', kept?.id ?? '')).state === 'destroyed',
+    );
+    expect(await json<Listed[]>('containers')).toEqual([]);
+
+    const events = await json<{ type: string }[]>('events', '200');
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'GroupCreated',
+        'ContainerPlaced',
+        'ContainerStarted',
+        'GroupScaled',
+        'ContainerDestroyed',
+      ]),
     );
   });
 });

@@ -13,6 +13,17 @@ export class CliError extends Error {
   }
 }
 
+/** An error answer of the API; `status` lets a command tell "not found" from the rest. */
+export class HttpError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
 export type Saved = { url: string; username: string; token: string; expiresAt: string };
 
 /** `$XDG_CONFIG_HOME/berth/login.json` (or ~/.config/…), readable by this user only. */
@@ -66,16 +77,24 @@ export class Client {
     body?: unknown,
   ): Promise<{ body: T; headers: Headers }> {
     const response = await this.open(method, path, body);
+    if (!response.ok) return this.fail(response);
     const text = await response.text();
-    const json = text === '' ? undefined : (JSON.parse(text) as unknown);
-    if (!response.ok) {
-      const problem = (json as { error?: { message?: string; field?: string } } | undefined)?.error;
-      const hint =
-        response.status === 401 && this.token !== undefined
-          ? ' (log in again with `berth login`)'
-          : '';
-      throw new CliError(`${problem?.message ?? `HTTP ${response.status}`}${hint}`);
+    return { body: (text === '' ? undefined : JSON.parse(text)) as T, headers: response.headers };
+  }
+
+  /** Throws the API's error answer as one line: its message, else the HTTP status. */
+  async fail(response: Response): Promise<never> {
+    const text = await response.text().catch(() => '');
+    let problem: { message?: string } | undefined;
+    try {
+      problem = (JSON.parse(text) as { error?: { message?: string } } | undefined)?.error;
+    } catch {
+      problem = undefined; // not JSON (a proxy's page, say): the status says enough
     }
-    return { body: json as T, headers: response.headers };
+    const hint =
+      response.status === 401 && this.token !== undefined
+        ? ' (log in again with `berth login`)'
+        : '';
+    throw new HttpError(`${problem?.message ?? `HTTP ${response.status}`}${hint}`, response.status);
   }
 }

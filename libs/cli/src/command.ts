@@ -1,4 +1,4 @@
-import type { ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Client } from './client.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -11,6 +11,10 @@ export type Context = {
   /** A client for the saved (or --url / BERTH_URL) server; fails when not logged in. */
   client: () => Client;
   print: (text: string) => void;
+  /** A line on stderr: progress and notes that must not mix with the result on stdout. */
+  warn: (text: string) => void;
+  /** Raw output on stdout, as it comes (container logs). */
+  write: (chunk: string) => void;
   /** Asks on the terminal; fails when none is attached. */
   ask: (question: string, secret?: boolean) => Promise<string>;
 };
@@ -21,6 +25,8 @@ export type Command = {
   usage: string;
   example: string;
   options?: Options;
+  /** What follows the first positional is its own (as in `docker run IMAGE CMD…`), options too. */
+  passThrough?: boolean;
   run: (context: Context) => Promise<void>;
 };
 
@@ -34,3 +40,21 @@ export const required = (context: Context, name: string): string => {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/**
+ * The arguments with a `--` before the first positional, so that `run IMAGE sh -c …` hands
+ * `-c` to the container instead of reading it as an option of berth.
+ */
+export const endOptionsAtFirstPositional = (args: string[], options: Options): string[] => {
+  const { tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
+  return first?.kind === 'positional'
+    ? [...args.slice(0, first.index), '--', ...args.slice(first.index)]
+    : args;
+};

@@ -3,9 +3,20 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { CliError, Client, loadLogin } from './client.js';
-import { UsageError, type Command, type Context } from './command.js';
+import { endOptionsAtFirstPositional, UsageError, type Command, type Context } from './command.js';
 import { aadd, account, accounts, adelete } from './commands/accounts.js';
 import { clusterinfo, login, passwd } from './commands/auth.js';
+import {
+  container,
+  containers,
+  destroy,
+  log,
+  restart,
+  run as runContainers,
+  scale,
+  start,
+  stop,
+} from './commands/containers.js';
 import { eadd, edelete, engine, engines } from './commands/engines.js';
 import { events } from './commands/events.js';
 
@@ -21,16 +32,36 @@ const COMMANDS: Command[] = [
   engine,
   eadd,
   edelete,
+  containers,
+  container,
+  runContainers,
+  destroy,
+  stop,
+  start,
+  restart,
+  scale,
+  log,
   events,
 ];
-// Readable spellings of the thesis' short names.
+// Readable spellings of the thesis' short names, and what docker users type.
 const ALIASES: Record<string, string> = {
   'account add': 'aadd',
   'account delete': 'adelete',
   'engine add': 'eadd',
   'engine delete': 'edelete',
   'cluster info': 'clusterinfo',
+  'container list': 'containers',
+  'container run': 'run',
+  'container destroy': 'destroy',
+  'container delete': 'destroy',
+  'container start': 'start',
+  'container stop': 'stop',
+  'container restart': 'restart',
+  'container scale': 'scale',
+  'container log': 'log',
+  'container logs': 'log',
 };
+const WORD_ALIASES: Record<string, string> = { logs: 'log', ps: 'containers' };
 
 const GLOBAL = {
   url: { type: 'string' },
@@ -45,6 +76,7 @@ const help = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
+    'Also: account add|delete, engine add|delete, cluster info, container list|run|start|stop|…, logs, ps.',
     'The server is --url, else BERTH_URL, else the one you logged in to. `berth COMMAND --help` for more.',
   ].join('\n');
 
@@ -68,15 +100,16 @@ const ask = async (question: string, secret = false) => {
 
 const run = async (argv: string[]) => {
   const joined = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
-  const name = ALIASES[joined] ?? argv[0];
+  const name = ALIASES[joined] ?? WORD_ALIASES[argv[0] ?? ''] ?? argv[0];
   const rest = ALIASES[joined] === undefined ? argv.slice(1) : argv.slice(2);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help')
     return console.log(help());
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
+  const options = { ...GLOBAL, ...command.options };
   const parsed = parseArgs({
-    args: rest,
-    options: { ...GLOBAL, ...command.options },
+    args: command.passThrough === true ? endOptionsAtFirstPositional(rest, options) : rest,
+    options,
     allowPositionals: true,
     strict: true,
   });
@@ -95,6 +128,8 @@ const run = async (argv: string[]) => {
       return new Client(url, saved.token);
     },
     print: (text) => console.log(text),
+    warn: (text) => console.error(text),
+    write: (chunk) => void process.stdout.write(chunk),
     ask,
   };
   try {
