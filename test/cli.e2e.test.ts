@@ -241,5 +241,18 @@ describe('berth CLI', () => {
         'ContainerDestroyed',
       ]),
     );
+
+    // The admin's checks of the log: a replay equal to the live model, an intact hash chain.
+    const refused = await berthCli('verify');
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      'berth: role user may not use /api/admin/verify\n',
+    ]);
+    await berthCli('login', '--url', berth.url, '-u', 'admin', '-p', 'cli-admin-pass');
+    const replayed = await berthCli('replay');
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toMatch(/^replayed \d+ events .*: equal to the live model\n$/);
+    const verified = await berthCli('verify');
+    expect(verified.stdout).toMatch(/^the log is intact: \d+ events checked\n$/);
   });
 });

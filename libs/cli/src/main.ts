@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { CliError, Client, loadLogin } from './client.js';
 import { endOptionsAtFirstPositional, UsageError, type Command, type Context } from './command.js';
 import { aadd, account, accounts, adelete } from './commands/accounts.js';
+import { replay, verify } from './commands/admin.js';
 import { clusterinfo, login, passwd } from './commands/auth.js';
 import {
   container,
@@ -42,6 +43,8 @@ const COMMANDS: Command[] = [
   scale,
   log,
   events,
+  replay,
+  verify,
 ];
 // Readable spellings of the thesis' short names, and what docker users type.
 const ALIASES: Record<string, string> = {
