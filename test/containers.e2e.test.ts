@@ -148,6 +148,26 @@ describe('containers on three hosts', () => {
     expect(logs.body).toContain('hello-from-');
     const tail = await api.get<string>(`/api/containers/${id}/logs?tail=1`);
     expect(String(tail.body).trim().split('\n')).toHaveLength(1);
+
+    // Follow: the output so far, then the stream stays open until the client leaves.
+    const abort = new AbortController();
+    const followed = await fetch(`${berth.url}/api/containers/${id}/logs?follow=true`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: abort.signal,
+    });
+    const reader = (followed.body as ReadableStream<Uint8Array>).getReader();
+    const firstChunk = new TextDecoder().decode((await reader.read()).value);
+    expect(firstChunk).toContain('hello-from-');
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })();
+    const state = await Promise.race([
+      ended,
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 700)),
+    ]);
+    expect(state).toBe('still open');
+    abort.abort();
+    await ended.catch(() => undefined);
   });
 
   it('destroys one replica: gone from Docker, and the group wants one less', async () => {

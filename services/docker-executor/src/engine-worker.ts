@@ -209,7 +209,11 @@ export class EngineWorker {
       container = await createOrFind(docker, createOptions(replica, group.spec));
       await startContainer(container);
       const addr = this.ctx.view.engines.get(this.engine)?.addr ?? '';
-      const { dockerId, ports } = await publishedPorts(container, engineHostOf(addr));
+      // Without ports, a fresh create already said all there is to know (its id): no inspect.
+      const { dockerId, ports } =
+        group.spec.ports.length === 0 && /^[0-9a-f]{64}$/.test(container.id)
+          ? { dockerId: container.id, ports: [] }
+          : await publishedPorts(container, engineHostOf(addr));
       await recordOnContainer(
         log,
         replica.id,
