@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@berth/contracts';
 import { openSqliteEventLog } from '@berth/eventlog';
 import { startEtcd, type LocalEtcd } from '@berth/local-infra';
-import { spawnBerth, startTestHosts, type BerthProcess, type TestHost } from '@berth/testkit';
+import {
+  spawnBerth,
+  startTestHosts,
+  within,
+  type BerthProcess,
+  type TestHost,
+} from '@berth/testkit';
 
 let berth: BerthProcess;
 let etcd: LocalEtcd;
@@ -27,15 +33,6 @@ const api = async (method: string, path: string, body?: unknown) => {
 };
 const engine = async (id: string) => (await api('GET', `/api/engines/${id}`)).body as Engine;
 
-/** Polls until `check` holds; returns the milliseconds it took, or fails after `limitMs`. */
-const within = async (limitMs: number, what: string, check: () => Promise<boolean>) => {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return Date.now() - started;
-};
 const statusIs = (id: string, status: string) => async () =>
   (await engine(id).catch(() => undefined))?.health.status === status;
 

@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import type { Etcd3 } from 'etcd3';
 import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contracts';
 import { openSecret, type SecretKey } from '@berth/auth';
@@ -44,13 +45,21 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
   const view = new ExecutorView();
   const workers = new Map<string, EngineWorker>();
 
+  // One client per engine address and timeout: each create makes several calls.
+  const clients = new Map<string, Docker>();
   const docker = (engine: string, timeoutMs: number) => {
     const info = view.engines.get(engine);
-    const tls =
-      info?.tls === undefined
-        ? undefined
-        : (JSON.parse(openSecret(secretKey, info.tls)) as TlsMaterial);
-    return dockerClient({ addr: info?.addr ?? 'unix:///nonexistent', tls }, timeoutMs);
+    const key = `${info?.addr ?? ''} ${info?.tls ?? ''} ${timeoutMs}`;
+    let client = clients.get(key);
+    if (client === undefined) {
+      const tls =
+        info?.tls === undefined
+          ? undefined
+          : (JSON.parse(openSecret(secretKey, info.tls)) as TlsMaterial);
+      client = dockerClient({ addr: info?.addr ?? 'unix:///nonexistent', tls }, timeoutMs);
+      clients.set(key, client);
+    }
+    return client;
   };
   const context = { log, logger, view, settings, docker };
 

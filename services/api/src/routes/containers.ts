@@ -26,13 +26,11 @@ const idsOf = (result: CommandResult, type: string) =>
 /** Containers and groups: run, list, inspect, start/stop/restart, scale, logs, destroy. */
 export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
   const actor = (c: Context<Env>) => c.get('session').username;
-  /** The full id of a container named by id or unique prefix (404 / 409 otherwise). */
-  const resolve = async (c: Context<Env>) =>
-    (
-      await gateway.query<Container>('GetContainer', {
-        idOrPrefix: c.req.param('id')?.slice(0, 64) ?? '',
-      })
-    ).id;
+  /** The container named by id or unique prefix (404 / 409 otherwise). */
+  const lookup = (c: Context<Env>) =>
+    gateway.query<Container>('GetContainer', {
+      idOrPrefix: c.req.param('id')?.slice(0, 64) ?? '',
+    });
 
   app.get('/api/containers', async (c) => {
     const { all, group } = queryParams(c, ListContainersParams);
@@ -57,16 +55,10 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
     return c.json(accepted, 202);
   });
 
-  app.get('/api/containers/:id', async (c) =>
-    c.json(
-      await gateway.query<Container>('GetContainer', {
-        idOrPrefix: c.req.param('id').slice(0, 64),
-      }),
-    ),
-  );
+  app.get('/api/containers/:id', async (c) => c.json(await lookup(c)));
 
   app.delete('/api/containers/:id', async (c) => {
-    const id = await resolve(c);
+    const { id } = await lookup(c);
     const { position } = await gateway.command('DestroyContainer', { id }, actor(c));
     return c.json({ container: id, position }, 202);
   });
@@ -74,7 +66,7 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
   for (const action of ['start', 'stop', 'restart'] as const) {
     const type = `${action[0]?.toUpperCase()}${action.slice(1)}Container`;
     app.post(`/api/containers/:id/${action}`, async (c) => {
-      const id = await resolve(c);
+      const { id } = await lookup(c);
       const { position } = await gateway.command(type, { id }, actor(c));
       return c.json(
         await gateway.query<Container>('GetContainer', { idOrPrefix: id, atLeast: position }),
@@ -92,8 +84,7 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
 
   app.post('/api/containers/:id/scale', async (c) => {
     const { count } = queryParams(c, ScaleParams);
-    const id = await resolve(c);
-    const { group } = await gateway.query<Container>('GetContainer', { idOrPrefix: id });
+    const { id, group } = await lookup(c);
     const result = await gateway.command('ScaleContainer', { container: id, count }, actor(c));
     return c.json(scaleAccepted(result, group, count), 202);
   });
@@ -115,7 +106,7 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
 
   app.get('/api/containers/:id/logs', async (c) => {
     const params = queryParams(c, LogsParams);
-    const id = await resolve(c);
+    const { id } = await lookup(c);
     const logs = await gateway.logs({ id, ...params });
     c.header('Content-Type', 'text/plain; charset=utf-8');
     return stream(c, async (out) => {

@@ -200,10 +200,7 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         ];
       }
       case 'Scale': {
-        const groupId =
-          command.group ??
-          state.replicas.get(command.container ?? '')?.group ??
-          [...state.groups.values()].find((g) => g.members.has(command.container ?? ''))?.id;
+        const groupId = command.group ?? state.replicas.get(command.container ?? '')?.group;
         if (groupId === undefined) {
           throw new NotFoundError(`no running replica ${command.container ?? ''}`, {
             field: 'container',

@@ -46,6 +46,7 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
     }
     if (moving.length > 0)
       await run({ type: 'Replace', containers: moving, pool: view.pool(), newId }, cause);
+    // A cause names one decision (its id is the commandId): a second one gets an id of its own.
     if ([...state.groups.values()].some((g) => g.pending?.retry === true))
       await run({ type: 'Retry', pool: view.pool(), newId }, moving.length > 0 ? undefined : cause);
   };
