@@ -84,6 +84,15 @@ export const ImageSpec = z.strictObject({
 });
 export type ImageSpec = z.infer<typeof ImageSpec>;
 
+/** A service's name: a DNS label, so `<name>.<domain>` reaches it through the router. */
+export const ServiceName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be a DNS label: a-z, 0-9 and -');
+/** The body of `POST /api/containers`: the image spec, and the service's `name` beside it. */
+export const RunBody = ImageSpec.extend({ name: ServiceName.optional() });
+
 /** How many replicas one command may ask for. */
 export const MAX_REPLICAS = 1000;
 export const ReplicaCount = z.number().int().min(0).max(MAX_REPLICAS);
@@ -115,6 +124,8 @@ export const RunContainer = commandSchema(
     spec: ImageSpec,
     count: z.number().int().min(1).max(MAX_REPLICAS),
     pull: z.boolean(),
+    /** Unique among live groups (those that want or still have replicas). */
+    name: ServiceName.optional(),
   }),
 );
 /** scheduler: a group's desired count, named by the group or by one of its containers. */
@@ -166,6 +177,7 @@ export const ContainerEvents = {
     spec: ImageSpec,
     desired: z.number(),
     pull: z.boolean(),
+    name: z.string().optional(),
   }),
   GroupScaled: z.object({ group: z.string(), desired: z.number(), previous: z.number() }),
   /** Replicas the group wants that have no engine; `retry` unless they failed on their own. */
@@ -268,6 +280,8 @@ export type Container = z.infer<typeof Container>;
 
 export const Group = z.object({
   id: z.string(),
+  /** The service's name, when it was run with one. */
+  name: z.string().optional(),
   image: z.string(),
   spec: ImageSpec,
   desired: z.number(),

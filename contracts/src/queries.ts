@@ -24,6 +24,7 @@ export const Queries = {
   /** By id or a unique prefix of it (case-insensitive); an ambiguous prefix is a conflict. */
   GetContainer: query({ idOrPrefix: z.string().min(1).max(64) }),
   ListGroups: query({}),
+  /** `id`: the group's id or its service name. */
   GetGroup: query({ id: z.string().max(64) }),
   ReplayReadModel: query({}),
 } as const;

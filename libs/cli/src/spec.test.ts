@@ -144,9 +144,17 @@ describe('runRequest', () => {
     });
   });
 
-  it('needs an image, refuses --name and bad flags', () => {
+  it('takes a service name beside the spec', () => {
+    expect(runRequest(['busybox'], { name: 'web' }, {})).toEqual({
+      spec: { image: 'busybox' },
+      count: 1,
+      pull: false,
+      name: 'web',
+    });
+  });
+
+  it('needs an image and refuses bad flags', () => {
     usage(() => runRequest([], {}, {}), /say which image/);
-    usage(() => runRequest(['busybox'], { name: 'web' }, {}), /--name is not supported/);
     usage(() => runRequest(['busybox'], { count: '0' }, {}), /--count must be/);
     usage(() => runRequest(['busybox'], { port: ['x'] }, {}), /--port x/);
     usage(() => runRequest(['busybox'], { env: ['1=2'] }, {}), /--env 1=2/);

@@ -106,14 +106,16 @@ const list = (value: Values[string]): string[] =>
 const text = (value: Values[string]): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
-/** `run`'s positionals and flags as the request: the spec, the replica count and the pull flag. */
+/**
+ * `run`'s positionals and flags as the request: the spec, the replica count, the pull flag and
+ * the service name (the API checks it is a DNS label).
+ */
 export const runRequest = (
   args: readonly string[],
   values: Values,
   local: Record<string, string | undefined>,
-): { spec: ImageSpec; count: number; pull: boolean } => {
-  if (values.name !== undefined)
-    throw new UsageError('--name is not supported: replicas are named after their ids');
+): { spec: ImageSpec; count: number; pull: boolean; name?: string } => {
+  const name = text(values.name);
   const [image, ...cmd] = args;
   if (image === undefined || image === '') throw new UsageError('say which image to run');
   const count = text(values.count);
@@ -139,5 +141,6 @@ export const runRequest = (
     spec,
     count: count === undefined ? 1 : parseCount(count, '--count', 1),
     pull: values.pull === true,
+    ...(name === undefined ? {} : { name }),
   };
 };

@@ -110,8 +110,10 @@ export const run: Command = {
   summary: 'run replicas of an image, waiting until they run (or --detach)',
   usage:
     'berth run [--count N] [--cpus C] [--memory MB] [--port [HOST:]PORT[/udp]]… [--env K=V]… ' +
-    '[--label L]… [--entrypoint E] [--hostname H] [--pull] [--detach] [--timeout S] IMAGE [CMD…]',
-  example: 'berth run --count 3 --port 80 --memory 64 berth/busybox:test httpd -f -p 80 -h /www',
+    '[--label L]… [--entrypoint E] [--hostname H] [--name SERVICE] [--pull] [--detach] [--timeout S] ' +
+    'IMAGE [CMD…]',
+  example:
+    'berth run --name web --count 3 --port 80 berth/busybox:test httpd -f -p 80 -h /www',
   passThrough: true,
   options: {
     count: { type: 'string', short: 'n' },
@@ -123,15 +125,18 @@ export const run: Command = {
     entrypoint: { type: 'string' },
     hostname: { type: 'string' },
     pull: { type: 'boolean' },
-    name: { type: 'string' }, // only to say that it is not supported
+    name: { type: 'string' },
     ...waiting,
   },
   async run(context) {
-    const { spec, count, pull } = runRequest(context.args, context.values, context.env);
+    const { spec, count, pull, name } = runRequest(context.args, context.values, context.env);
     const timeoutSeconds = timeoutOf(context);
     const { body: accepted } = await context
       .client()
-      .request<RunAccepted>('POST', `/api/containers?count=${count}&pull=${pull}`, spec);
+      .request<RunAccepted>('POST', `/api/containers?count=${count}&pull=${pull}`, {
+        ...spec,
+        ...(name === undefined ? {} : { name }),
+      });
     if (context.values.detach === true) {
       return context.print(
         context.json
@@ -157,8 +162,9 @@ export const run: Command = {
 
 export const scale: Command = {
   name: 'scale',
-  summary: 'run or remove replicas until a group has COUNT; ID is a group or one of its replicas',
-  usage: 'berth scale GROUP|ID COUNT [--detach] [--timeout S] [--json]',
+  summary:
+    'run or remove replicas until a group has COUNT; ID is a group, a service name or a replica',
+  usage: 'berth scale GROUP|SERVICE|ID COUNT [--detach] [--timeout S] [--json]',
   example: 'berth scale 01JD3XQ7 5',
   options: waiting,
   async run(context) {

@@ -1,9 +1,9 @@
 import type { Context, Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import {
-  ImageSpec,
   ListContainersParams,
   LogsParams,
+  RunBody,
   RunParams,
   ScaleParams,
   type Container,
@@ -44,8 +44,12 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
 
   app.post('/api/containers', async (c) => {
     const { count, pull } = queryParams(c, RunParams);
-    const spec = await jsonBody(c, ImageSpec);
-    const result = await gateway.command('RunContainer', { spec, count, pull }, actor(c));
+    const { name, ...spec } = await jsonBody(c, RunBody);
+    const result = await gateway.command(
+      'RunContainer',
+      { spec, count, pull, ...(name === undefined ? {} : { name }) },
+      actor(c),
+    );
     const created = result.events.find((e) => e.type === 'GroupCreated');
     const accepted: RunAccepted = {
       group: (created?.data as { group: string } | undefined)?.group ?? '',

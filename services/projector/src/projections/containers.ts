@@ -2,6 +2,7 @@ import type { ContainerEvent, Container, Group, ImageSpec } from '@berth/contrac
 
 type GroupRecord = {
   id: string;
+  name?: string;
   spec: ImageSpec;
   desired: number;
   members: string[];
@@ -25,6 +26,7 @@ export class ContainersProjection {
       case 'GroupCreated':
         this.groups.set(event.data.group, {
           id: event.data.group,
+          ...(event.data.name === undefined ? {} : { name: event.data.name }),
           spec: event.data.spec,
           desired: event.data.desired,
           members: [],
@@ -134,8 +136,11 @@ export class ContainersProjection {
     return [...this.groups.values()].map((g) => this.groupView(g));
   }
 
-  group(id: string): Group | undefined {
-    const record = this.groups.get(id.toUpperCase());
+  /** By id, or by service name: the newest group that had the name (a live one holds it). */
+  group(idOrName: string): Group | undefined {
+    let record = this.groups.get(idOrName.toUpperCase());
+    if (record === undefined)
+      for (const g of this.groups.values()) if (g.name === idOrName) record = g;
     return record === undefined ? undefined : this.groupView(record);
   }
 
@@ -178,6 +183,7 @@ export class ContainersProjection {
       if (c.group === g.id && c.state === 'failed') replicas.failed++;
     return {
       id: g.id,
+      ...(g.name === undefined ? {} : { name: g.name }),
       image: g.spec.image,
       spec: g.spec,
       desired: g.desired,

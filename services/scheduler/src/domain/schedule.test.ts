@@ -48,6 +48,22 @@ describe('schedule decider', () => {
     ).toThrow(/no healthy engine has the labels gpu/);
   });
 
+  it('records a service name; a live group keeps it, one scaled to nothing gives it up', () => {
+    const history: ContainerEvent[] = [];
+    const web = { spec, count: 1, pull: false, pool, newId, name: 'web' } as const;
+    expect(run(history, { type: 'Run', group: 'G1', ...web })[0]).toMatchObject({
+      type: 'GroupCreated',
+      data: { group: 'G1', name: 'web' },
+    });
+    expect(() => run(history, { type: 'Run', group: 'G2', ...web })).toThrow(
+      expect.objectContaining({ code: 'conflict', field: 'name' }),
+    );
+    run(history, { type: 'Scale', group: 'G1', count: 0, pool, newId });
+    expect(run(history, { type: 'Run', group: 'G3', ...web })[0]).toMatchObject({
+      data: { group: 'G3', name: 'web' },
+    });
+  });
+
   it('scales down from the most loaded engine first, and up onto the freest', () => {
     const history: ContainerEvent[] = [];
     run(history, { type: 'Run', group: 'G1', spec, count: 3, pull: false, pool, newId });

@@ -1,11 +1,12 @@
 import { dockerNameOf, type ContainerEvent, type ImageSpec } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
-import { NotFoundError, RejectedError } from '@berth/errors';
+import { ConflictError, NotFoundError, RejectedError } from '@berth/errors';
 import { placeOne, type Candidate, type Demand } from '@berth/placement';
 
 type Replica = { container: string; group: string; engine: string; cpus: number; memory: number };
 type GroupState = {
   id: string;
+  name: string | undefined;
   spec: ImageSpec;
   pull: boolean;
   desired: number;
@@ -32,6 +33,7 @@ export type ScheduleCommand =
       spec: ImageSpec;
       count: number;
       pull: boolean;
+      name?: string | undefined;
       pool: Pool;
       newId: NewId;
     }
@@ -152,6 +154,9 @@ const groupOf = (state: ScheduleState, id: string): GroupState => {
   return group;
 };
 
+/** A group holds its name while it wants or still has replicas. */
+const isLive = (group: GroupState) => group.desired > 0 || group.members.size > 0;
+
 const pendingIfShort = (
   group: GroupState,
   missing: number,
@@ -170,8 +175,18 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
   decide(command, state) {
     switch (command.type) {
       case 'Run': {
+        const name = command.name;
+        if (name !== undefined) {
+          for (const other of state.groups.values()) {
+            if (other.name === name && isLive(other))
+              throw new ConflictError(`service ${name} exists (group ${other.id})`, {
+                field: 'name',
+              });
+          }
+        }
         const group: GroupState = {
           id: command.group,
+          name,
           spec: command.spec,
           pull: command.pull,
           desired: command.count,
@@ -194,7 +209,13 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         return [
           {
             type: 'GroupCreated',
-            data: { group: group.id, spec: group.spec, desired: group.desired, pull: group.pull },
+            data: {
+              group: group.id,
+              spec: group.spec,
+              desired: group.desired,
+              pull: group.pull,
+              ...(name === undefined ? {} : { name }),
+            },
           },
           ...placed,
         ];
@@ -329,6 +350,7 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
       case 'GroupCreated':
         state.groups.set(event.data.group, {
           id: event.data.group,
+          name: event.data.name,
           spec: event.data.spec,
           pull: event.data.pull,
           desired: event.data.desired,
