@@ -7,3 +7,4 @@ export * from './ids.js';
 export * from './messages.js';
 export * from './queries.js';
 export * from './subjects.js';
+export * from './routes.js';

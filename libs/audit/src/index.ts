@@ -6,6 +6,7 @@ import {
   type ContainerEvent,
   type EngineEvent,
   type RecordedEvent,
+  type RouteChanged,
 } from '@berth/contracts';
 
 type Described = Pick<AuditEvent, 'message' | 'tags' | 'refs'>;
@@ -182,13 +183,21 @@ const KNOWN = new Set([
   'EngineHealthChanged',
 ]);
 
+const describeRoute = (route: RouteChanged): Described => ({
+  message: `service ${route.service}: container ${route.container} at ${route.endpoint} ${route.state}`,
+  tags: ['router'],
+  refs: { container: route.container, group: route.group },
+});
+
 /** The audit view of any event; a type it does not know shows its type and no data. */
 export const describeEvent = (event: RecordedEvent): AuditEvent => {
   const described = CONTAINER_TYPES.has(event.type)
     ? describeContainerEvent(event as unknown as ContainerEvent)
     : KNOWN.has(event.type)
       ? describeKnown(event as unknown as Known)
-      : { message: event.type, tags: [], refs: {} };
+      : event.type === 'RouteChanged'
+        ? describeRoute(event.data as RouteChanged)
+        : { message: event.type, tags: [], refs: {} };
   const { actor, commandId, correlationId, causationId } = event.metadata;
   return {
     position: event.position,
