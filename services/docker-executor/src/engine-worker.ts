@@ -24,6 +24,7 @@ import {
 } from './docker-ops.js';
 import { containerDecider, type ContainerCommand } from './domain/container.js';
 import type { ExecutorView, Replica } from './executor-view.js';
+import type { RouteDrains } from './route-drains.js';
 
 export type ExecutorSettings = {
   /** Creates running at once on one engine. */
@@ -34,12 +35,15 @@ export type ExecutorSettings = {
   pullIdleMs: number;
   /** … or when it takes longer than this in all. */
   pullTimeoutMs: number;
+  /** A routed replica is removed once the router drained it, or after this long without. */
+  routeDrainWaitMs: number;
 };
 
 export type WorkerContext = {
   log: EventLog;
   logger: Logger;
   view: ExecutorView;
+  drains: RouteDrains;
   settings: ExecutorSettings;
   /** A Docker client for an engine; `timeoutMs` 0 for long streams. */
   docker: (engine: string, timeoutMs: number) => Docker;
@@ -183,7 +187,9 @@ export class EngineWorker {
     const replica = this.ctx.view.replicas.get(id);
     if (replica === undefined || this.stopped) return;
     if (replica.released !== undefined) {
-      if (replica.released.remove) await this.remove(replica);
+      if (!replica.released.remove) return;
+      await this.ctx.drains.whenDrained(id, this.ctx.settings.routeDrainWaitMs);
+      await this.remove(replica);
       return;
     }
     if (replica.outcome === 'none') await this.limited(() => this.create(replica));

@@ -9,6 +9,7 @@ import { newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { EngineWorker, type ExecutorSettings } from './engine-worker.js';
 import { ExecutorView, VIEWED_TYPES } from './executor-view.js';
+import { RouteDrains } from './route-drains.js';
 import { serveLifecycleCommands } from './handlers/commands.js';
 import { serveLogs } from './handlers/logs.js';
 import { engineOwnership } from './ownership.js';
@@ -23,6 +24,7 @@ export const DEFAULT_EXECUTOR: ExecutorConfig = {
   dockerTimeoutMs: 15_000,
   pullIdleMs: 10_000,
   pullTimeoutMs: 600_000,
+  routeDrainWaitMs: 10_000,
   leaseSeconds: 3,
   stopGraceSeconds: 10,
 };
@@ -43,6 +45,7 @@ export type ExecutorDeps = {
 export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: ExecutorDeps) => {
   const settings = { ...DEFAULT_EXECUTOR, ...config };
   const view = new ExecutorView();
+  const drains = new RouteDrains();
   const workers = new Map<string, EngineWorker>();
 
   // One client per engine address and timeout: each create makes several calls.
@@ -61,7 +64,7 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     }
     return client;
   };
-  const context = { log, logger, view, settings, docker };
+  const context = { log, logger, view, drains, settings, docker };
 
   const ownership = engineOwnership(etcd, `executor-${newId()}`, settings.leaseSeconds, logger, {
     acquired: (engine) => {
@@ -101,7 +104,12 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     }
   };
 
-  const follower = catchUpThenReact(log, { types: VIEWED_TYPES }, (e) => view.apply(e), react);
+  const follower = catchUpThenReact(
+    log,
+    { types: [...VIEWED_TYPES, 'RouteChanged'] },
+    (e) => (view.apply(e), drains.apply(e)),
+    react,
+  );
   await follower.caughtUp;
   for (const engine of view.engines.keys()) ownership.want(engine);
   const commands = serveLifecycleCommands(nc, log, view, docker, settings.stopGraceSeconds);
