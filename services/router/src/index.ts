@@ -1,0 +1,1 @@
+export { DEFAULT_ROUTER, start, type RouterConfig, type RouterDeps } from './start.js';
