@@ -32,6 +32,8 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
       BERTH_ETCD_URL: '',
       BERTH_LOG_LEVEL: 'warn',
       BERTH_LOCAL_ENGINE: 'off',
+      // Tests run side by side: the router's fixed port is opted into by the tests that need it.
+      BERTH_ROUTER: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

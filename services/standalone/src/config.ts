@@ -24,6 +24,10 @@ const Env = z.object({
   BERTH_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   /** A pull that reports no progress this long fails (no registry reachable). */
   BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** The router: HAProxy on this port, reaching `<service>.<domain>`; `off` runs none. */
+  BERTH_ROUTER: z.enum(['on', 'off']).default('on'),
+  BERTH_ROUTER_PORT: port(8080),
+  BERTH_ROUTER_DOMAIN: z.string().min(1).default('localhost'),
 });
 
 export type StandaloneConfig = ReturnType<typeof readConfig>;
@@ -51,6 +55,10 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
     },
+    router:
+      e.BERTH_ROUTER === 'off'
+        ? undefined
+        : { port: e.BERTH_ROUTER_PORT, domain: e.BERTH_ROUTER_DOMAIN },
     streamLimits: readStreamLimits(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };

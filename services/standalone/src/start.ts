@@ -7,6 +7,7 @@ import { start as startExecutor } from '@berth/docker-executor';
 import { start as startEngineRegistry } from '@berth/engine-registry';
 import { start as startHeartbeat } from '@berth/heartbeat';
 import { start as startProjector } from '@berth/projector';
+import { DEFAULT_ROUTER, start as startRouter } from '@berth/router';
 import { start as startScheduler } from '@berth/scheduler';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { openEventLog, type EventLog } from '@berth/eventlog';
@@ -115,6 +116,20 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       logger: logger.child({ service: 'docker-executor' }),
     });
     running.push({ name: 'docker-executor', stop: executor.stop });
+    if (config.router !== undefined) {
+      const router = await startRouter({
+        log,
+        etcd,
+        logger: logger.child({ service: 'router' }),
+        config: {
+          ...DEFAULT_ROUTER,
+          host: config.host,
+          ...config.router,
+          dir: join(config.dataDir, 'router'),
+        },
+      });
+      running.push({ name: 'router', stop: router.stop });
+    }
 
     if (config.localEngine !== undefined) await addLocalEngine(nc, config.localEngine, logger);
     api.markStarted();

@@ -112,8 +112,7 @@ export const run: Command = {
     'berth run [--count N] [--cpus C] [--memory MB] [--port [HOST:]PORT[/udp]]… [--env K=V]… ' +
     '[--label L]… [--entrypoint E] [--hostname H] [--name SERVICE] [--pull] [--detach] [--timeout S] ' +
     'IMAGE [CMD…]',
-  example:
-    'berth run --name web --count 3 --port 80 berth/busybox:test httpd -f -p 80 -h /www',
+  example: 'berth run --name web --count 3 --port 80 berth/busybox:test httpd -f -p 80 -h /www',
   passThrough: true,
   options: {
     count: { type: 'string', short: 'n' },
