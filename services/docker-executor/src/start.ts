@@ -112,7 +112,9 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
   );
   await follower.caughtUp;
   for (const engine of view.engines.keys()) ownership.want(engine);
-  const commands = serveLifecycleCommands(nc, log, view, docker, settings.stopGraceSeconds);
+  const commands = serveLifecycleCommands(nc, log, view, docker, settings.stopGraceSeconds, (id) =>
+    drains.whenDrained(id, settings.routeDrainWaitMs),
+  );
   const logs = serveLogs(nc, log, docker, logger);
 
   return {

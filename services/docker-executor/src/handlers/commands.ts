@@ -29,6 +29,8 @@ export const serveLifecycleCommands = (
   view: ExecutorView,
   docker: (engine: string, timeoutMs: number) => Docker,
   stopGraceSeconds: number,
+  /** Resolves once the router no longer sends the replica traffic (see RouteDrains). */
+  untilDrained: (id: string) => Promise<void>,
 ) => {
   const act = async (action: Action, id: string, metadata: CommandMetadata) => {
     const state = fold(containerDecider, (await log.readStream(containerStream(id))) as never[]);
@@ -57,7 +59,10 @@ export const serveLifecycleCommands = (
         ),
       );
     try {
-      if (action !== 'start') await record({ type: 'RequestAction', container: id, action }, true);
+      if (action !== 'start') {
+        await record({ type: 'RequestAction', container: id, action }, true);
+        await untilDrained(id);
+      }
       if (action === 'stop') await container.stop({ t: stopGraceSeconds }).catch(notModified);
       if (action === 'restart') await container.restart({ t: stopGraceSeconds });
       if (action === 'start') await startContainer(container);
