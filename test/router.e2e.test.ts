@@ -48,6 +48,8 @@ const web = {
   memory: 32,
 };
 
+const idle = { image: 'berth/busybox:test', cmd: ['sleep', '600'], cpus: 0.1, memory: 16 };
+
 /** One GET through the router with a Host header: the status and body, or the error's code. */
 const viaRouter = (host: string, path = '/') =>
   new Promise<{ status: number; body: string }>((resolve) => {
@@ -69,6 +71,40 @@ const replies = async (n: number) => {
   const answers = [];
   for (let i = 0; i < n; i++) answers.push(await viaRouter(`web.${DOMAIN}`));
   return answers;
+};
+/**
+ * Paced load through the router while `during` runs: 50 requests a second (at most 1500, 30 s)
+ * to the slow page, so ~15 are in flight at any time; from 1 s before until 1 s after.
+ */
+const underLoad = async (during: () => Promise<void>) => {
+  let stop = false;
+  const outcomes: { status: number; body: string }[] = [];
+  const load = (async () => {
+    const started = Date.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; !stop && i < 1500; i++) {
+      const slow = viaRouter(`web.${DOMAIN}`, '/cgi-bin/slow');
+      pending.push(slow.then((o) => void outcomes.push(o)));
+      const due = started + (i + 1) * 20;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+    }
+    await Promise.all(pending);
+  })();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await during();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    stop = true;
+    await load;
+  }
+  return outcomes;
+};
+/** A reply cut short by a killed replica may still say 200: only a whole hostname counts. */
+const expectAllServed = (outcomes: { status: number; body: string }[]) => {
+  const failed = outcomes.filter((o) => o.status !== 200 || !/^[0-9a-f]{12}$/.test(o.body));
+  expect(failed, JSON.stringify(failed.slice(0, 5))).toEqual([]);
+  expect(outcomes.length).toBeGreaterThan(100);
 };
 const groupNow = async () => (await api.get<Group>('/api/groups/web')).body;
 const running = async (n: number) => {
@@ -109,7 +145,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api?.post('/api/groups/web/scale?count=0').catch(() => undefined);
+  for (const name of ['web', 'race'])
+    await api?.post(`/api/groups/${name}/scale?count=0`).catch(() => undefined);
   await berth?.stop();
   etcd?.close();
   await etcdServer?.stop();
@@ -148,6 +185,11 @@ describe('router', () => {
     });
     const bad = await api.post('/api/containers', { ...web, name: 'Not_A_Label' });
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+    // Concurrent runs: the schedule stream's version lets exactly one of them take a free name.
+    const racers = await Promise.all(
+      Array.from({ length: 5 }, () => api.post('/api/containers', { ...idle, name: 'race' })),
+    );
+    expect(racers.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409]);
     const group = await groupNow();
     expect(group.name).toBe('web');
     expect((await api.get<Group>(`/api/groups/${group.id}`)).body.name).toBe('web');
@@ -155,46 +197,28 @@ describe('router', () => {
 
   it('loses no request while scaling down under steady load: each replica is drained first', async () => {
     const before = (await groupNow()).containers;
-    let stop = false;
-    const outcomes: { status: number; body: string }[] = [];
-    // 50 requests a second, paced, at most 30 s; each takes 300 ms, so ~15 are in flight.
-    const load = (async () => {
-      const started = Date.now();
-      const pending: Promise<void>[] = [];
-      for (let i = 0; !stop && i < 1500; i++) {
-        const slow = viaRouter(`web.${DOMAIN}`, '/cgi-bin/slow');
-        pending.push(slow.then((o) => void outcomes.push(o)));
-        const due = started + (i + 1) * 20;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
-      }
-      await Promise.all(pending);
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const scaled = await api.post<{ removed: string[] }>('/api/groups/web/scale?count=2');
-    expect(scaled.status).toBe(202);
-    expect(scaled.body.removed).toHaveLength(2);
-    await within(30_000, 'two replicas left and the others destroyed', async () => {
-      const all = await api.get<{ id: string; state: string }[]>('/api/containers?all=true');
-      const gone = all.body.filter((c) => scaled.body.removed.includes(c.id));
-      return (await running(2)) && gone.every((c) => c.state === 'destroyed');
+    let removed: string[] = [];
+    const outcomes = await underLoad(async () => {
+      const scaled = await api.post<{ removed: string[] }>('/api/groups/web/scale?count=2');
+      expect(scaled.status).toBe(202);
+      removed = scaled.body.removed;
+      expect(removed).toHaveLength(2);
+      await within(30_000, 'two replicas left and the others destroyed', async () => {
+        const all = await api.get<{ id: string; state: string }[]>('/api/containers?all=true');
+        const gone = all.body.filter((c) => removed.includes(c.id));
+        return (await running(2)) && gone.every((c) => c.state === 'destroyed');
+      });
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    stop = true;
-    await load;
-
-    // A reply cut short by a killed replica may still say 200: only a whole hostname counts.
-    const failed = outcomes.filter((o) => o.status !== 200 || !/^[0-9a-f]{12}$/.test(o.body));
-    expect(failed, JSON.stringify(failed.slice(0, 5))).toEqual([]);
-    expect(outcomes.length).toBeGreaterThan(50);
+    expectAllServed(outcomes);
     expect(Object.keys(await endpoints()).sort()).toEqual(
       before
-        .filter((id) => !scaled.body.removed.includes(id))
+        .filter((id) => !removed.includes(id))
         .map((id) => `/berth/services/web/${id}`)
         .sort(),
     );
     // The log shows why: the router drained each removed replica before it was destroyed.
     const events = (await api.get<AuditEvent[]>('/api/events?count=500')).body;
-    for (const id of scaled.body.removed) {
+    for (const id of removed) {
       const drained = events.find(
         (e) =>
           e.type === 'RouteChanged' && e.refs.container === id && e.message.endsWith('drained'),
@@ -218,5 +242,18 @@ describe('router', () => {
     await within(15_000, 'replies from three replicas', async () => {
       return new Set((await replies(12)).map((a) => a.body)).size === 3;
     });
+  });
+
+  it('stops and starts a replica under load without losing a request', async () => {
+    const [victim] = (await groupNow()).containers;
+    const outcomes = await underLoad(async () => {
+      expect((await api.post(`/api/containers/${victim}/stop`)).status).toBe(200);
+      expect(Object.keys(await endpoints())).not.toContain(`/berth/services/web/${victim}`);
+      expect((await api.post(`/api/containers/${victim}/start`)).status).toBe(200);
+      await within(15_000, 'the started replica routed again', async () => {
+        return Object.keys(await endpoints()).includes(`/berth/services/web/${victim}`);
+      });
+    });
+    expectAllServed(outcomes);
   });
 });
