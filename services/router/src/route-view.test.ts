@@ -61,6 +61,6 @@ describe('route view', () => {
       recorded('RouteChanged', { ...route, state: 'routed' }, 1),
       recorded('RouteChanged', { ...route, state: 'drained' }, 2),
     );
-    expect(view.recorded.get('A')).toEqual({ state: 'drained', version: 2 });
+    expect(view.recorded.get('A')).toEqual({ route, state: 'drained', version: 2 });
   });
 });

@@ -35,7 +35,10 @@ export class RouteView {
   private readonly services = new Map<string, { name: string; port: number | undefined }>();
   private readonly replicas = new Map<string, Replica>();
   /** The last RouteChanged of each container and its stream's version. */
-  readonly recorded = new Map<string, { state: RouteChanged['state']; version: number }>();
+  readonly recorded = new Map<
+    string,
+    { route: Route; state: RouteChanged['state']; version: number }
+  >();
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as
@@ -81,12 +84,11 @@ export class RouteView {
       case 'ContainerDestroyed':
         this.replicas.delete(event.data.container);
         return;
-      case 'RouteChanged':
-        this.recorded.set(event.data.container, {
-          state: event.data.state,
-          version: recorded.version,
-        });
+      case 'RouteChanged': {
+        const { state, ...route } = event.data;
+        this.recorded.set(event.data.container, { route, state, version: recorded.version });
         return;
+      }
       default:
         return;
     }

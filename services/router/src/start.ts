@@ -88,7 +88,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
           },
         },
       ]);
-      view.recorded.set(route.container, { state, version });
+      view.recorded.set(route.container, { route, state, version });
     } catch (error) {
       if (!(error instanceof BerthError && error.code === 'conflict')) throw error; // another router
     }
@@ -149,6 +149,9 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
   );
   await follower.caughtUp;
   await wanted();
+  // Routed by a router that stopped before draining them: this proxy holds nothing of theirs.
+  for (const [container, { route, state }] of view.recorded)
+    if (state === 'routed' && !routed.has(container)) await record(route, 'drained');
   await forgetStaleEndpoints(etcd, routed);
 
   return {
