@@ -1,0 +1,212 @@
+// `npm run bench -- scale`: one-machine Berth driving hollow engines (in-memory Docker APIs on
+// loopback, served by this bench process): ENGINES engines added, then REPLICAS replicas in RUNS
+// concurrent runs, then every group scaled to 0. Prints time, containers/s, the control plane's
+// CPU seconds and peak RSS, the heartbeat's CPU while idle, projection lag and the log's size.
+// Smaller sizes: BERTH_SCALE_ENGINES=100 BERTH_SCALE_REPLICAS=1000 BERTH_SCALE_RUNS=10.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openSqliteEventLog } from '@berth/eventlog';
+import { startHollowEngines, type HollowEngines } from '@berth/hollow-engines';
+import { spawnBerth, type BerthProcess } from '@berth/testkit/berth-process';
+
+const sizeFromEnv = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: a positive integer`);
+  return value;
+};
+const ENGINES = sizeFromEnv('BERTH_SCALE_ENGINES', 1000);
+const REPLICAS = sizeFromEnv('BERTH_SCALE_REPLICAS', 10_000);
+const RUNS = sizeFromEnv('BERTH_SCALE_RUNS', 100);
+const PER_RUN = Math.ceil(REPLICAS / RUNS);
+const LATENCY_MS = 3;
+const HEARTBEAT_WINDOW_MS = 10_000;
+const PHASE_LIMIT_MS = 600_000;
+const ADD_CONCURRENCY = 20;
+const TARGET = { containersPerSecond: 1000, peakRssMb: 500, lagMs: 1000 };
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const row = (what: string, value: string, target = '') =>
+  console.log(`${what.padEnd(46)} ${value.padStart(14)}  ${target}`);
+const within = (ok: boolean, target: string) => `${ok ? 'ok  ' : 'MISS'} target ${target}`;
+
+/** CPU seconds (user + system) and peak RSS (MB) of a process, from /proc. */
+const usage = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuSeconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
+};
+
+const logBytes = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('events.db'))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+
+let berth: BerthProcess | undefined;
+let hollow: HollowEngines | undefined;
+let token = '';
+
+const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const url = berth?.url ?? '';
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+};
+
+const forEachBounded = async <T>(items: T[], limit: number, work: (item: T) => Promise<void>) => {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+};
+
+/** Polls `done` every 50 ms until it holds; fails after PHASE_LIMIT_MS. */
+const until = async (what: string, done: () => boolean | Promise<boolean>) => {
+  const deadline = Date.now() + PHASE_LIMIT_MS;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${PHASE_LIMIT_MS / 1000} s`);
+    await sleep(50);
+  }
+};
+
+const hollowContainers = (running: boolean) =>
+  (hollow?.engines ?? []).reduce(
+    (sum, engine) =>
+      sum + [...engine.containers.values()].filter((c) => !running || c.running).length,
+    0,
+  );
+
+/** How long the read model takes to reach the log's head as it is now. */
+const projectionLagMs = async (dataDir: string) => {
+  const log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
+  const head = await log.head();
+  await log.close();
+  const started = performance.now();
+  await until('projection', async () => {
+    const [newest] = await api<{ position: number }[]>('GET', '/api/events?count=1');
+    return (newest?.position ?? 0) >= head;
+  });
+  return performance.now() - started;
+};
+
+/** One phase: its wall time, containers/s and the control plane's CPU over it. */
+const phase = async (
+  name: string,
+  count: number,
+  act: () => Promise<void>,
+  done: () => boolean,
+) => {
+  const pid = berth?.child.pid ?? 0;
+  const before = usage(pid);
+  const started = performance.now();
+  await act();
+  await until(name, done);
+  const seconds = (performance.now() - started) / 1000;
+  const after = usage(pid);
+  const lagMs = await projectionLagMs(berth?.dataDir ?? '');
+  const rate = count / seconds;
+  console.log(`\n${name}: ${count.toLocaleString('en-US')} containers`);
+  row('time until done', `${seconds.toFixed(2)} s`);
+  row(
+    'end to end',
+    `${Math.round(rate)} containers/s`,
+    within(rate >= TARGET.containersPerSecond, `≥ ${TARGET.containersPerSecond}`),
+  );
+  row('control plane CPU', `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s`);
+  row(
+    'control plane peak RSS',
+    `${Math.round(after.peakRssMb)} MB`,
+    within(after.peakRssMb <= TARGET.peakRssMb, `≤ ${TARGET.peakRssMb} MB`),
+  );
+  row(
+    'projection lag at the end',
+    `${Math.round(lagMs)} ms`,
+    within(lagMs <= TARGET.lagMs, `≤ ${TARGET.lagMs} ms`),
+  );
+  row('event log size', `${(logBytes(berth?.dataDir ?? '') / 1e6).toFixed(1)} MB`);
+  console.log(`end to end: ${Math.round(rate)} containers/s`);
+};
+
+try {
+  console.log(
+    `scale: ${ENGINES} hollow engines (${LATENCY_MS} ms per Docker call), ${REPLICAS} replicas in ${RUNS} concurrent runs of ${PER_RUN}, one-machine mode`,
+  );
+  hollow = await startHollowEngines(ENGINES, { latencyMs: LATENCY_MS });
+  const password = randomBytes(18).toString('base64url');
+  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: password, BERTH_HEARTBEAT_INTERVAL_MS: '1000' });
+  if (berth.statuses.at(-1) !== 200) throw new Error('Berth: /healthz not 200 within 30 s');
+  token = (await api<{ token: string }>('POST', '/auth/login', { username: 'admin', password }))
+    .token;
+
+  const addStarted = performance.now();
+  await forEachBounded([...hollow.addrs.entries()], ADD_CONCURRENCY, async ([i, addr]) => {
+    const id = `hollow-${String(i).padStart(4, '0')}`;
+    await api('POST', '/api/engines', { id, addr, cpus: 16, memory: 65_536, labels: [] });
+  });
+  await until('engines healthy', async () => {
+    const engines = await api<{ health: { status: string } }[]>('GET', '/api/engines');
+    return engines.filter((e) => e.health.status === 'healthy').length === ENGINES;
+  });
+  console.log(
+    `\n${ENGINES} engines added and healthy in ${((performance.now() - addStarted) / 1000).toFixed(1)} s`,
+  );
+
+  const pid = berth.child.pid ?? 0;
+  const idle = usage(pid);
+  await sleep(HEARTBEAT_WINDOW_MS);
+  const heartbeatCpu = usage(pid).cpuSeconds - idle.cpuSeconds;
+  row(
+    `heartbeat CPU, ${ENGINES} engines at 1 s (idle)`,
+    `${((heartbeatCpu / HEARTBEAT_WINDOW_MS) * 1000 * 100).toFixed(1)} % of a core`,
+  );
+
+  const groups: string[] = [];
+  await phase(
+    'run',
+    REPLICAS,
+    async () => {
+      await Promise.all(
+        Array.from({ length: RUNS }, async (_, i) => {
+          const count = Math.min(PER_RUN, REPLICAS - i * PER_RUN);
+          if (count <= 0) return;
+          const accepted = await api<{ group: string }>('POST', `/api/containers?count=${count}`, {
+            image: 'berth/busybox:test',
+            cmd: ['sleep', '3600'],
+          });
+          groups.push(accepted.group);
+        }),
+      );
+    },
+    () => hollowContainers(true) >= REPLICAS,
+  );
+  await phase(
+    'scale to 0',
+    REPLICAS,
+    async () => {
+      await Promise.all(groups.map((g) => api('POST', `/api/groups/${g}/scale?count=0`)));
+    },
+    () => hollowContainers(false) === 0,
+  );
+} catch (error) {
+  console.error(`\nscale bench failed: ${(error as Error).message}`);
+  console.error(berth?.output().slice(-3000) ?? '');
+  process.exitCode = 1;
+} finally {
+  await berth?.stop();
+  await hollow?.stop();
+}
