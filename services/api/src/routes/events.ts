@@ -1,9 +1,15 @@
 import type { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
-import { AuditQueryParams, type AuditEvent, type Session } from '@berth/contracts';
+import {
+  AuditQueryParams,
+  type AuditEvent,
+  type RecordedEvent,
+  type Session,
+} from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
+import { ChangeFeed, type ChangeFeedOptions } from '../change-feed.js';
 import type { Gateway } from '../gateway.js';
 import { toValidationError } from '../validate.js';
 import { z } from 'zod';
@@ -11,9 +17,10 @@ import { z } from 'zod';
 type Env = { Variables: { session: Session } };
 
 /**
- * Each client reads the log through its own subscription, at its own pace, so none can slow
- * the log or another client. What one client may hold is its socket's buffer: a client that
- * leaves an event unaccepted for `writeTimeoutMs` is sent an error event and closed.
+ * All clients of this instance share one subscription (`ChangeFeed`); each keeps its own
+ * position and reads the log itself while behind, so none can slow the log or another client.
+ * What one client may hold is its socket's buffer: a client that leaves an event unaccepted
+ * for `writeTimeoutMs` is sent an error event and closed.
  * (A client far behind but reading is catching up, not slow, and is never cut off.)
  */
 export type ChangeStreamLimits = { writeTimeoutMs: number };
@@ -37,6 +44,18 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
   return { filter: filter.data, params: params.data };
 };
 
+/** Which events a client may see beyond its query's filter (per-user visibility). */
+export type StreamVisibility = (session: Session) => (event: AuditEvent) => boolean;
+const everything: StreamVisibility = () => () => true;
+const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500 };
+
+/** An event as every client gets it: described and serialized once for all of them. */
+type StreamItem = { position: number; view: AuditEvent; data: string };
+const streamItem = (event: RecordedEvent): StreamItem => {
+  const view = describeEvent(event);
+  return { position: event.position, view, data: JSON.stringify(view) };
+};
+
 const timeout = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
@@ -46,7 +65,12 @@ export const eventRoutes = (
   gateway: Gateway,
   log: () => EventLog | undefined,
   limits: ChangeStreamLimits,
+  visibleTo: StreamVisibility = everything,
 ) => {
+  let feed: ChangeFeed<StreamItem> | undefined;
+  const feedOf = (events: EventLog) =>
+    feed?.log === events ? feed : (feed = new ChangeFeed(events, streamItem, FEED));
+
   app.get('/api/events', async (c) => {
     const { filter, params } = parseQuery(c.req.query(), Paging);
     const page = await gateway.query<{ events: AuditEvent[]; next: number | null }>('ListEvents', {
@@ -70,7 +94,12 @@ export const eventRoutes = (
         : (await events.head()) + 1);
 
     return streamSSE(c, async (stream: SSEStreamingApi) => {
-      const subscription = events.subscribe(from, { filter: storeFilter(filter), batchSize: 500 });
+      const visible = visibleTo(c.get('session'));
+      const subscription = feedOf(events).follow(
+        from,
+        storeFilter(filter),
+        ({ view }) => matchesFilter(view, filter) && visible(view),
+      );
       stream.onAbort(() => subscription.close());
       const cutOff = async (message: string) => {
         subscription.close();
@@ -82,11 +111,9 @@ export const eventRoutes = (
           timeout(100),
         ]);
       };
-      for await (const event of subscription) {
-        const view = describeEvent(event);
-        if (!matchesFilter(view, filter)) continue;
+      for await (const item of subscription) {
         const written = await Promise.race([
-          stream.writeSSE({ id: String(event.position), data: JSON.stringify(view) }),
+          stream.writeSSE({ id: String(item.position), data: item.data }),
           timeout(limits.writeTimeoutMs),
         ]);
         if (written === 'timeout') {
