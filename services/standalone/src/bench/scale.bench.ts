@@ -2,6 +2,7 @@
 // loopback, served by this bench process): ENGINES engines added, then REPLICAS replicas in RUNS
 // concurrent runs, then every group scaled to 0. Prints time, containers/s, the control plane's
 // CPU seconds and peak RSS, the heartbeat's CPU while idle, projection lag and the log's size.
+// Also REJECTED concurrent runs no engine has room for (the command path alone), as commands/s.
 // Smaller sizes: BERTH_SCALE_ENGINES=100 BERTH_SCALE_REPLICAS=1000 BERTH_SCALE_RUNS=10.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -19,6 +20,7 @@ const sizeFromEnv = (name: string, fallback: number) => {
 const ENGINES = sizeFromEnv('BERTH_SCALE_ENGINES', 1000);
 const REPLICAS = sizeFromEnv('BERTH_SCALE_REPLICAS', 10_000);
 const RUNS = sizeFromEnv('BERTH_SCALE_RUNS', 100);
+const REJECTED = sizeFromEnv('BERTH_SCALE_REJECTED', 300);
 const PER_RUN = Math.ceil(REPLICAS / RUNS);
 const LATENCY_MS = 3;
 const HEARTBEAT_WINDOW_MS = 10_000;
@@ -173,6 +175,25 @@ try {
   row(
     `heartbeat CPU, ${ENGINES} engines at 1 s (idle)`,
     `${((heartbeatCpu / HEARTBEAT_WINDOW_MS) * 1000 * 100).toFixed(1)} % of a core`,
+  );
+
+  // The command path alone: runs no engine has room for, so the scheduler appends nothing.
+  const rejectStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: REJECTED }, async () => {
+      const res = await fetch(`${berth?.url ?? ''}/api/containers?count=1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ image: 'berth/busybox:test', cpus: 1024 }),
+      });
+      await res.text();
+      if (res.status !== 422) throw new Error(`a run too big for any engine: ${res.status}`);
+    }),
+  );
+  const rejectSeconds = (performance.now() - rejectStarted) / 1000;
+  row(
+    `${REJECTED} concurrent runs rejected (no room)`,
+    `${Math.round(REJECTED / rejectSeconds)} commands/s`,
   );
 
   const groups: string[] = [];
