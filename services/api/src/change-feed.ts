@@ -69,7 +69,7 @@ export class ChangeFeed<T extends { position: number }> {
 }
 
 /** One client's view of the feed: an endless, closable iteration from its own position. */
-export class Follower<T extends { position: number }> implements AsyncIterable<T> {
+export class Follower<T extends { position: number }> implements AsyncIterable<T[]> {
   private queue: T[] = [];
   private overflowed = false;
   private closed = false;
@@ -96,7 +96,8 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+  /** Batches of items: what a page of the log or the queue held, so a client writes them at once. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T[]> {
     await this.feed.join(this);
     try {
       while (!this.closed) {
@@ -110,34 +111,38 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
   }
 
   /** Reads the log until this follower is past what the feed has handed out. */
-  private async *catchUp(): AsyncGenerator<T> {
+  private async *catchUp(): AsyncGenerator<T[]> {
     const { log, options } = this.feed;
     while (!this.closed && this.next <= this.feed.position) {
       const target = this.feed.position;
       const page = await log.readAll(this.next, { filter: this.filter, limit: options.batchSize });
-      for (const event of page) {
-        if (event.position > target) break;
-        const item = this.feed.describe(event);
-        if (this.accept(item)) yield item;
-        this.next = event.position + 1;
-      }
+      const items = page
+        .filter((event) => event.position <= target)
+        .map((event) => this.feed.describe(event));
+      const accepted = items.filter((item) => this.accept(item));
+      if (accepted.length > 0) yield accepted;
+      const reached = items.at(-1);
+      if (reached !== undefined) this.next = reached.position + 1;
       const last = page.at(-1);
       if (page.length < options.batchSize || (last !== undefined && last.position > target))
         this.next = Math.max(this.next, target + 1);
     }
   }
 
-  private async *live(): AsyncGenerator<T> {
+  private async *live(): AsyncGenerator<T[]> {
     while (!this.closed && !this.overflowed) {
-      const item = this.queue.shift();
-      if (item === undefined) {
+      if (this.queue.length === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;
       }
-      if (item.position < this.next) continue;
-      this.next = item.position + 1;
-      if (this.accept(item)) yield item;
+      const fresh = this.queue.filter((item) => item.position >= this.next);
+      this.queue = [];
+      const last = fresh.at(-1);
+      if (last === undefined) continue;
+      this.next = last.position + 1;
+      const accepted = fresh.filter((item) => this.accept(item));
+      if (accepted.length > 0) yield accepted;
     }
   }
 }

@@ -49,11 +49,15 @@ export type StreamVisibility = (session: Session) => (event: AuditEvent) => bool
 const everything: StreamVisibility = () => () => true;
 const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500 };
 
-/** An event as every client gets it: described and serialized once for all of them. */
-type StreamItem = { position: number; view: AuditEvent; data: string };
+/** An event as every client gets it: described and framed as SSE once for all of them. */
+type StreamItem = { position: number; view: AuditEvent; frame: string };
 const streamItem = (event: RecordedEvent): StreamItem => {
   const view = describeEvent(event);
-  return { position: event.position, view, data: JSON.stringify(view) };
+  return {
+    position: event.position,
+    view,
+    frame: `id: ${event.position}\ndata: ${JSON.stringify(view)}\n\n`,
+  };
 };
 
 const timeout = (ms: number) =>
@@ -111,9 +115,9 @@ export const eventRoutes = (
           timeout(100),
         ]);
       };
-      for await (const item of subscription) {
+      for await (const items of subscription) {
         const written = await Promise.race([
-          stream.writeSSE({ id: String(item.position), data: item.data }),
+          stream.write(items.map((item) => item.frame).join('')),
           timeout(limits.writeTimeoutMs),
         ]);
         if (written === 'timeout') {
