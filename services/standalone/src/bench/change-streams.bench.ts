@@ -1,0 +1,115 @@
+// `npm run bench -- change-streams`: command latency of one-machine Berth (50 concurrent runs of
+// one replica on hollow engines, median of 3 rounds) with no SSE client attached (the baseline)
+// and then with CLIENTS clients following /api/events/stream. Target: under 1.5× the baseline.
+// BERTH_STREAM_CLIENTS=200 tries fewer clients.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { startHollowEngines, type HollowEngines } from '@berth/hollow-engines';
+import { spawnBerth, type BerthProcess } from '@berth/testkit/berth-process';
+
+const CLIENTS = Number(process.env.BERTH_STREAM_CLIENTS ?? 1000);
+const RUNS = 50;
+const ROUNDS = 3;
+const ENGINES = 10;
+const TARGET_RATIO = 1.5;
+
+let berth: BerthProcess | undefined;
+let hollow: HollowEngines | undefined;
+let token = '';
+const streams = new AbortController();
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+
+const call = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${berth?.url ?? ''}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as unknown;
+};
+
+/** Wall time of RUNS concurrent runs (each answered 202), median over ROUNDS. */
+const commandLatency = async () => {
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: RUNS }, () =>
+        call('POST', '/api/containers?count=1', { image: 'berth/busybox:test', cpus: 0.01 }),
+      ),
+    );
+    rounds.push(performance.now() - started);
+  }
+  return median(rounds);
+};
+
+/** A client following the change stream; counts the events it receives. */
+const attach = async (received: { events: number }) => {
+  const res = await fetch(`${berth?.url ?? ''}/api/events/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: streams.signal,
+  });
+  if (res.status !== 200 || res.body === null) throw new Error(`stream: ${res.status}`);
+  const reader = res.body.getReader();
+  void (async () => {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      received.events += (
+        Buffer.from(chunk.value as Uint8Array)
+          .toString()
+          .match(/^id: /gm) ?? []
+      ).length;
+    }
+  })().catch(() => undefined);
+};
+
+try {
+  hollow = await startHollowEngines(ENGINES, { latencyMs: 3 });
+  const password = randomBytes(18).toString('base64url');
+  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: password });
+  if (berth.statuses.at(-1) !== 200) throw new Error('Berth: /healthz not 200 within 30 s');
+  token = (
+    (await call('POST', '/auth/login', { username: 'admin', password })) as { token: string }
+  ).token;
+  for (const [i, addr] of hollow.addrs.entries())
+    await call('POST', '/api/engines', {
+      id: `hollow-${i}`,
+      addr,
+      cpus: 64,
+      memory: 262_144,
+      labels: [],
+    });
+  await commandLatency(); // warm-up
+
+  const baseline = await commandLatency();
+  const received = { events: 0 };
+  const attachStarted = performance.now();
+  for (let i = 0; i < CLIENTS; i += 50)
+    await Promise.all(Array.from({ length: Math.min(50, CLIENTS - i) }, () => attach(received)));
+  const attachMs = performance.now() - attachStarted;
+  const before = received.events;
+  const withClients = await commandLatency();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const ratio = withClients / baseline;
+  const row = (what: string, value: string) => console.log(`${what.padEnd(52)} ${value}`);
+  row(`${RUNS} concurrent runs, no SSE client (baseline)`, `${Math.round(baseline)} ms`);
+  row(`${RUNS} concurrent runs, ${CLIENTS} SSE clients attached`, `${Math.round(withClients)} ms`);
+  row(`${CLIENTS} clients attached in`, `${Math.round(attachMs)} ms`);
+  row('events delivered to the clients meanwhile', String(received.events - before));
+  console.log(
+    `ratio: ${ratio.toFixed(2)}× the baseline (${ratio < TARGET_RATIO ? 'ok' : 'MISS'}: target < ${TARGET_RATIO}×)`,
+  );
+} catch (error) {
+  console.error(`change-streams bench failed: ${(error as Error).message}`);
+  console.error(berth?.output().slice(-3000) ?? '');
+  process.exitCode = 1;
+} finally {
+  streams.abort();
+  await berth?.stop();
+  await hollow?.stop();
+}
