@@ -39,7 +39,7 @@ afterEach(async () => {
 describe('ChangeFeed', () => {
   it('catches each follower up from its own position, then hands it live events', async () => {
     await append(5);
-    const feed = new ChangeFeed(log, item, { queueLimit: 100, batchSize: 2 });
+    const feed = new ChangeFeed(log, item, { queueLimit: 100, batchSize: 2, flushMs: 5 });
     const fromStart = take(
       feed.follow(1, {}, () => true),
       8,
@@ -55,7 +55,7 @@ describe('ChangeFeed', () => {
   });
 
   it("applies each follower's own predicate", async () => {
-    const feed = new ChangeFeed(log, item, { queueLimit: 100, batchSize: 10 });
+    const feed = new ChangeFeed(log, item, { queueLimit: 100, batchSize: 10, flushMs: 5 });
     const ticks = take(
       feed.follow(1, {}, (i) => i.type === 'Tock'),
       2,
@@ -68,7 +68,7 @@ describe('ChangeFeed', () => {
   });
 
   it('sends a follower that falls behind its queue back to the log, skipping nothing', async () => {
-    const feed = new ChangeFeed(log, item, { queueLimit: 3, batchSize: 4 });
+    const feed = new ChangeFeed(log, item, { queueLimit: 3, batchSize: 4, flushMs: 5 });
     const slow = feed.follow(1, {}, () => true);
     const seen: number[] = [];
     const reading = (async () => {

@@ -5,6 +5,8 @@ export type ChangeFeedOptions = {
   /** Live events a follower may hold unread; past that it reads from the log again. */
   queueLimit: number;
   batchSize: number;
+  /** Followers are woken at most this often, so each writes what gathered meanwhile at once. */
+  flushMs: number;
 };
 
 /**
@@ -21,6 +23,7 @@ export class ChangeFeed<T extends { position: number }> {
   /** The newest position the feed has handed to its followers. */
   position = 0;
   private readonly followers = new Set<Follower<T>>();
+  private flushing: NodeJS.Timeout | undefined;
 
   /** `describe` turns an event into what followers get, once per event for all of them. */
   constructor(
@@ -63,6 +66,10 @@ export class ChangeFeed<T extends { position: number }> {
         this.position = event.position;
         const item = this.describe(event);
         for (const follower of this.followers) follower.push(item);
+        this.flushing ??= setTimeout(() => {
+          this.flushing = undefined;
+          for (const follower of this.followers) follower.wakeUp();
+        }, this.options.flushMs);
       }
     })();
   }
@@ -87,6 +94,9 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
       this.overflowed = true;
       this.queue = [];
     } else this.queue.push(item);
+  }
+
+  wakeUp(): void {
     this.wake?.();
   }
 

@@ -47,7 +47,7 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
 /** Which events a client may see beyond its query's filter (per-user visibility). */
 export type StreamVisibility = (session: Session) => (event: AuditEvent) => boolean;
 const everything: StreamVisibility = () => () => true;
-const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500 };
+const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500, flushMs: 25 };
 
 /** An event as every client gets it: described and framed as SSE once for all of them. */
 type StreamItem = { position: number; view: AuditEvent; frame: string };
