@@ -71,7 +71,8 @@ const attach = async (received: { events: number }) => {
 try {
   hollow = await startHollowEngines(ENGINES, { latencyMs: 3 });
   const password = randomBytes(18).toString('base64url');
-  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: password });
+  // A generous probe timeout: on a loaded machine a slow answer is not a lost engine.
+  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: password, BERTH_HEARTBEAT_TIMEOUT_MS: '3000' });
   if (berth.statuses.at(-1) !== 200) throw new Error('Berth: /healthz not 200 within 30 s');
   token = (
     (await call('POST', '/auth/login', { username: 'admin', password })) as { token: string }
@@ -84,6 +85,13 @@ try {
       memory: 262_144,
       labels: [],
     });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const engines = (await call('GET', '/api/engines')) as { health: { status: string } }[];
+    if (engines.filter((e) => e.health.status === 'healthy').length === ENGINES) break;
+    if (Date.now() > deadline) throw new Error('engines not healthy within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await commandLatency(); // warm-up
 
   const baseline = await commandLatency();

@@ -150,7 +150,12 @@ try {
   );
   hollow = await startHollowEngines(ENGINES, { latencyMs: LATENCY_MS });
   const password = randomBytes(18).toString('base64url');
-  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: password, BERTH_HEARTBEAT_INTERVAL_MS: '1000' });
+  // A generous probe timeout: on a loaded machine a slow answer is not a lost engine.
+  berth = await spawnBerth({
+    BERTH_ADMIN_PASSWORD: password,
+    BERTH_HEARTBEAT_INTERVAL_MS: '1000',
+    BERTH_HEARTBEAT_TIMEOUT_MS: '3000',
+  });
   if (berth.statuses.at(-1) !== 200) throw new Error('Berth: /healthz not 200 within 30 s');
   token = (await api<{ token: string }>('POST', '/auth/login', { username: 'admin', password }))
     .token;
