@@ -7,6 +7,7 @@ import { BerthError, RejectedError } from '@berth/errors';
 import { natsUrl } from '@berth/testkit';
 import { sendCommand } from './command-client.js';
 import { serveCommand, type CommandResult } from './command-server.js';
+import { sendQuery, serveQuery } from './query.js';
 
 let server: NatsConnection;
 let client: NatsConnection;
@@ -185,5 +186,51 @@ describe('command bus on a real nats-server', () => {
     expect(handledBy.b?.length).toBeGreaterThan(0);
     for (const e of endpoints) await e.stop();
     await other.drain();
+  });
+
+  it('carries replies far larger than the max payload of the server, intact', async () => {
+    const name = `TestQuery${newId()}`;
+    const limit = server.info?.max_payload ?? 0;
+    expect(limit).toBeGreaterThan(0);
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ i, text: `${i}:`.padEnd(2000, 'x') }));
+    const endpoint = serveQuery(server, {
+      name,
+      schema: z.strictObject({ n: z.number().int() }),
+      service: 'test',
+      handle: ({ n }) => Promise.resolve(rows.slice(0, n)),
+    });
+    await server.flush();
+    const big = await sendQuery<typeof rows>(client, name, { n: 3000 });
+    expect(JSON.stringify(big).length).toBeGreaterThan(5 * limit);
+    expect(big).toEqual(rows);
+    expect(await sendQuery<typeof rows>(client, name, { n: 2 })).toEqual(rows.slice(0, 2));
+    await endpoint.stop();
+  });
+
+  it('carries a command reply larger than the max payload', async () => {
+    const { type, schema, command } = testCommand();
+    const events = Array.from({ length: 800 }, (_, i) => ({
+      position: i + 1,
+      id: newId(),
+      stream: 's',
+      version: i + 1,
+      type: 'Big',
+      v: 1,
+      at: new Date(0).toISOString(),
+      data: { blob: 'y'.repeat(3000) },
+      metadata: { actor: 'a', commandId: newId(), correlationId: newId(), causationId: newId() },
+      hash: 'f'.repeat(64),
+    }));
+    const endpoint = serveCommand(server, {
+      type,
+      schema,
+      service: 'test',
+      handle: () => Promise.resolve({ position: 800, events }),
+    });
+    await server.flush();
+    const reply = await sendCommand(client, command(1));
+    expect(reply.events).toHaveLength(800);
+    expect(reply.events[799]?.data).toEqual({ blob: 'y'.repeat(3000) });
+    await endpoint.stop();
   });
 });

@@ -9,7 +9,7 @@ import {
 import { toErrorDetail } from '@berth/errors';
 import { z } from 'zod';
 import { OutcomeCache } from './outcomes.js';
-import { encode, parseJson, validate } from './wire.js';
+import { parseJson, reply, validate } from './wire.js';
 
 export type CommandResult = { position: number; events: RecordedEvent[] };
 
@@ -58,14 +58,14 @@ export const serveCommand = <S extends z.ZodType>(
     try {
       json = parseJson(msg.data);
     } catch (error) {
-      msg.respond(encode({ ok: false, error: toErrorDetail(error) } satisfies CommandReply));
+      reply(nc, msg, { ok: false, error: toErrorDetail(error) } satisfies CommandReply);
       return;
     }
     const envelope = Envelope.safeParse(json);
-    const reply = envelope.success
+    const outcome = envelope.success
       ? await outcomes.run(envelope.data.metadata.commandId, () => execute(json))
       : await execute(json);
-    msg.respond(encode(reply));
+    reply(nc, msg, outcome);
   };
 
   return { stop: () => subscription.drain() };

@@ -2,7 +2,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { queueGroupOf, subjects } from '@berth/contracts';
 import { toErrorDetail } from '@berth/errors';
 import type { z } from 'zod';
-import { decode, encode, request } from './wire.js';
+import { decode, encode, reply, request } from './wire.js';
 
 export type QueryEndpoint<S extends z.ZodType, R> = {
   /** The query name; the subject is `berth.query.<name>`. */
@@ -30,7 +30,7 @@ export const serveQuery = <S extends z.ZodType, R>(
           return { ok: false, error: toErrorDetail(failure) };
         }
       };
-      void answer().then((reply) => msg.respond(encode(reply)));
+      void answer().then((value) => reply(nc, msg, value));
     },
   });
   return { stop: () => subscription.drain() };

@@ -1,7 +1,14 @@
-import { ErrorCode as NatsErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { ErrorCode as NatsErrorCode, type Msg, type NatsConnection, type NatsError } from 'nats';
 import { CommandFailure } from '@berth/contracts';
-import { fromDetail, TimeoutError, UnavailableError, ValidationError } from '@berth/errors';
+import {
+  fromDetail,
+  TimeoutError,
+  toErrorDetail,
+  UnavailableError,
+  ValidationError,
+} from '@berth/errors';
 import type { z } from 'zod';
+import { collectReply, respondAnySize } from './chunked.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -33,6 +40,24 @@ export const validate = <S extends z.ZodType>(schema: S, json: unknown): z.infer
   );
 };
 
+/**
+ * Answers a request with `value`, whatever its size. A reply that cannot be sent becomes an
+ * error reply, and one that cannot even be that is dropped: the requester times out, the
+ * process goes on.
+ */
+export const reply = (nc: NatsConnection, msg: Msg, value: unknown): void => {
+  if (msg.reply === undefined) return;
+  try {
+    if (respondAnySize(nc, msg, encode(value))) return;
+  } catch (error) {
+    try {
+      msg.respond(encode({ ok: false, error: toErrorDetail(error) }));
+    } catch {
+      // The connection is closing; nothing more can be said.
+    }
+  }
+};
+
 const isNatsError = (error: unknown, code: string) =>
   error instanceof Error && (error as NatsError).code === code;
 
@@ -52,9 +77,8 @@ export const request = async (
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let reply: unknown;
     try {
-      reply = JSON.parse(
-        decoder.decode((await nc.request(subject, payload, { timeout: timeoutMs })).data),
-      );
+      const answer = await nc.request(subject, payload, { timeout: timeoutMs });
+      reply = JSON.parse(decoder.decode(await collectReply(nc, answer.data, timeoutMs)));
     } catch (error) {
       if (isNatsError(error, NatsErrorCode.NoResponders)) {
         lastError = new UnavailableError(`no service answers ${what}`, { cause: error });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
-import { createLogger, type Logger } from '@berth/log';
+import { createLogger, keepServingOnStrayErrors, type Logger } from '@berth/log';
 
 export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
 export type RunningService = { stop: () => Promise<unknown> };
@@ -23,6 +23,7 @@ export const runService = async (
 ) => {
   const config = parseEnv(Env, env);
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
+  keepServingOnStrayErrors(logger);
   const nc = await connectNats({
     servers: config.BERTH_NATS_URL,
     name: `berth-${name}`,

@@ -1,12 +1,13 @@
 // Cluster mode: `node services/api/dist/main.js`, configured by the environment.
 import { connect } from 'nats';
 import { openEventLog } from '@berth/eventlog';
-import { createLogger } from '@berth/log';
+import { createLogger, keepServingOnStrayErrors } from '@berth/log';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
 const config = readConfig(process.env);
 const logger = createLogger('api', config.logLevel);
+keepServingOnStrayErrors(logger);
 const log = await openEventLog(config.store);
 const nc = await connect({ servers: config.natsUrl, name: 'berth-api', maxReconnectAttempts: -1 });
 const api = await start(config, {

@@ -1,10 +1,11 @@
 // `npm start`: all of Berth in one process on this machine.
-import { createLogger } from '@berth/log';
+import { createLogger, keepServingOnStrayErrors } from '@berth/log';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
 const config = readConfig(process.env);
 const logger = createLogger('berth', config.logLevel);
+keepServingOnStrayErrors(logger);
 const berth = await start(config, logger);
 
 let stopping = false;
