@@ -138,14 +138,7 @@ describe('berth CLI', () => {
       (await berthCli('aadd', '--name', 'dev', '--password', 'dev-pass-123', '--role', 'user'))
         .code,
     ).toBe(0);
-    const wrong = await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-12');
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr.trim()).toBe('berth: invalid username or password');
-    // From here on as an operator ("user" role): engines and containers, not accounts.
-    expect(
-      (await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-123')).code,
-    ).toBe(0);
-    expect((await berthCli('accounts')).code).toBe(1);
+    // Engines are admin business: the admin adds c1 before handing over to the operator.
     const added = await berthCli(
       'eadd',
       '--id',
@@ -158,6 +151,17 @@ describe('berth CLI', () => {
       '2048',
     );
     expect(added.code, added.stderr).toBe(0);
+    const wrong = await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-12');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe('berth: invalid username or password');
+    // From here on as an operator ("user" role): containers and reading engines, not accounts.
+    expect(
+      (await berthCli('login', '--url', berth.url, '-u', 'dev', '-p', 'dev-pass-123')).code,
+    ).toBe(0);
+    expect((await berthCli('accounts')).code).toBe(1);
+    const userEadd = await berthCli('eadd', '--id', 'c2', '--addr', host.dockerUrl);
+    expect(userEadd.code).toBe(1);
+    expect(userEadd.stderr).toMatch(/^berth: role user may not POST \/api\/engines/);
     await within(
       10_000,
       'engine c1 healthy',
@@ -246,7 +250,7 @@ describe('berth CLI', () => {
     const refused = await berthCli('verify');
     expect([refused.code, refused.stderr]).toEqual([
       1,
-      'berth: role user may not use /api/admin/verify\n',
+      'berth: role user may not POST /api/admin/verify\n',
     ]);
     await berthCli('login', '--url', berth.url, '-u', 'admin', '-p', 'cli-admin-pass');
     const replayed = await berthCli('replay');

@@ -260,3 +260,246 @@ it('answers 500 hostile requests with 4xx JSON errors and appends only failed-lo
   ]);
   expect((await fetch(`${berth.url}/healthz`)).status).toBe(200);
 });
+
+/** One refused request: its status and the field its error must name. */
+type Refusal = {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  as?: 'admin' | 'user';
+  status: number;
+  field?: string;
+};
+
+const spec = { image: 'berth/busybox:test', cmd: ['sleep', '300'], cpus: 0.01, memory: 8 };
+const g = '01J00000000000000000000000';
+
+/** Parameters, addresses and bodies that once reached Docker, read 0, or answered 500. */
+const refusals: Refusal[] = [
+  ...['', ' ', '1e3', '0x10', '1.5', '-1', '+1', '1001', '9'.repeat(40), 'abc'].map(
+    (count): Refusal => ({
+      method: 'POST',
+      path: `/api/groups/${g}/scale?count=${encodeURIComponent(count)}`,
+      status: 400,
+      field: 'count',
+    }),
+  ),
+  { method: 'POST', path: `/api/groups/${g}/scale`, status: 400, field: 'count' },
+  {
+    method: 'POST',
+    path: `/api/groups/${g}/scale?count=1&count=1000`,
+    status: 400,
+    field: 'count',
+  },
+  ...['', '0', '1e2', '0x10', '2.5', '1001'].map((count): Refusal => ({
+    method: 'POST',
+    path: `/api/containers?count=${count}`,
+    body: spec,
+    status: 400,
+    field: 'count',
+  })),
+  {
+    method: 'POST',
+    path: '/api/containers?count=1&count=2',
+    body: spec,
+    status: 400,
+    field: 'count',
+  },
+  { method: 'POST', path: '/api/containers?pull=yes', body: spec, status: 400, field: 'pull' },
+  { method: 'POST', path: '/api/containers?sneaky=1', body: spec, status: 400, field: 'sneaky' },
+  ...[0, 0.005, -1, 2000, '1'].map((cpus): Refusal => ({
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, cpus },
+    status: 400,
+    field: 'cpus',
+  })),
+  ...[0, 70_000, 1.5, '80'].map((container): Refusal => ({
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, ports: [{ container }] },
+    status: 400,
+    field: 'ports.0.container',
+  })),
+  {
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, ports: [{ container: 80, host: 99_999 }] },
+    status: 400,
+    field: 'ports.0.host',
+  },
+  {
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, memory: 1 },
+    status: 400,
+    field: 'memory',
+  },
+  {
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, image: 'UPPER' },
+    status: 400,
+    field: 'image',
+  },
+  {
+    method: 'POST',
+    path: '/api/containers',
+    body: { ...spec, env: { 'BAD-NAME': 'x' } },
+    status: 400,
+    field: 'env.BAD-NAME',
+  },
+  ...[
+    'tcp://127.0.0.1:99999',
+    'tcp://127.0.0.1:0',
+    'http://127.0.0.1:2375',
+    'unix:///',
+    'tcp://[::1]:2375',
+  ].map((addr): Refusal => ({
+    method: 'POST',
+    path: '/api/engines',
+    body: { id: 'bad', addr },
+    status: 400,
+    field: 'addr',
+  })),
+  {
+    method: 'POST',
+    path: '/api/engines',
+    body: { id: 'u', addr: 'tcp://127.0.0.1:2375' },
+    as: 'user',
+    status: 403,
+  },
+  { method: 'DELETE', path: '/api/engines/local', as: 'user', status: 403 },
+  ...['tail=-1', 'tail=1e3', 'tail=', 'tail=1&tail=2', 'follow=maybe', 'stdout=2'].map(
+    (query): Refusal => ({
+      method: 'GET',
+      path: `/api/containers/${g}/logs?${query}`,
+      status: 400,
+      field: query.split('=')[0] ?? '',
+    }),
+  ),
+  ...[
+    'count=0',
+    'count=1001',
+    'count=',
+    'count=1e2',
+    'before=-5',
+    'before=0x1',
+    'count=5&count=6',
+  ].map((query): Refusal => ({
+    method: 'GET',
+    path: `/api/events?${query}`,
+    status: 400,
+    field: query.split('=')[0] ?? '',
+  })),
+  {
+    method: 'GET',
+    path: `/api/events?type=${Array.from({ length: 100 }, (_, i) => `T${i}`).join(',')}`,
+    status: 400,
+    field: 'type',
+  },
+  { method: 'GET', path: '/api/events?since=yesterday', status: 400, field: 'since' },
+  ...['9'.repeat(40), '-3', 'abc', '1e9'].map((id): Refusal => ({
+    method: 'GET',
+    path: '/api/events/stream',
+    headers: { 'last-event-id': id },
+    status: 400,
+    field: 'Last-Event-ID',
+  })),
+  { method: 'GET', path: '/api/events/stream?from=x', status: 400, field: 'from' },
+  { method: 'GET', path: '/api/containers?all=maybe', status: 400, field: 'all' },
+  { method: 'GET', path: `/api/containers/${'z'.repeat(5000)}`, status: 404 },
+  { method: 'GET', path: '/api/containers/%F0%9F%99%82', status: 404 },
+];
+
+it('refuses odd parameters, addresses and specs by field, and outlives replies larger than NATS carries', async () => {
+  const admin = await spawnBerth({
+    BERTH_ADMIN_PASSWORD: 'hostile-admin-2',
+    BERTH_LOCAL_ENGINE: 'auto',
+  });
+  try {
+    const call = async (
+      method: string,
+      path: string,
+      token: string,
+      body?: unknown,
+      headers = {},
+    ) => {
+      const response = await fetch(`${admin.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, json, text };
+    };
+    const login = async (username: string, password: string) =>
+      ((await call('POST', '/auth/login', '', { username, password })).json as { token: string })
+        .token;
+    const root = await login('admin', 'hostile-admin-2');
+    await call('POST', '/api/account', root, {
+      username: 'mal',
+      password: 'mal-pass-123',
+      role: 'user',
+    });
+    const user = await login('mal', 'mal-pass-123');
+    const pid = admin.child.pid;
+    const head = async () =>
+      ((await call('GET', '/api/events?count=1', root)).json as { position: number }[])[0]
+        ?.position ?? 0;
+
+    // Each refused request: its status, a JSON error naming the field, and nothing appended.
+    const before = await head();
+    const problems: string[] = [];
+    for (const r of refusals) {
+      const answer = await call(r.method, r.path, r.as === 'user' ? user : root, r.body, r.headers);
+      const error = (answer.json as { error?: { code?: string; field?: string } } | undefined)
+        ?.error;
+      if (answer.status !== r.status || (r.field !== undefined && error?.field !== r.field))
+        problems.push(
+          `${r.method} ${r.path.slice(0, 80)} → ${answer.status} ${answer.text.slice(0, 160)}`,
+        );
+    }
+    expect(problems).toEqual([]);
+    expect(refusals.length).toBeGreaterThanOrEqual(60);
+    expect(await head()).toBe(before);
+
+    // 18 runs with ~60 KB of env each: listing them is a reply over NATS's 1 MiB max payload.
+    const env = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [`V${i}`, 'x'.repeat(1000)]),
+    );
+    const groups: string[] = [];
+    for (let i = 0; i < 18; i++) {
+      const run = await call('POST', '/api/containers', user, { ...spec, env });
+      expect(run.status, run.text).toBe(202);
+      groups.push((run.json as { group: string }).group);
+    }
+    for (const path of ['/api/groups', '/api/containers?all=true', '/api/events?count=1000']) {
+      const listed = await call('GET', path, root);
+      expect(listed.status, `${path}: ${listed.text.slice(0, 200)}`).toBe(200);
+    }
+    const listed = await call('GET', '/api/groups', root);
+    expect(listed.text.length).toBeGreaterThan(1024 * 1024);
+    expect((listed.json as unknown[]).length).toBe(18);
+
+    for (const group of groups) await call('POST', `/api/groups/${group}/scale?count=0`, root);
+    expect(admin.child.pid).toBe(pid);
+    expect(admin.child.exitCode).toBeNull();
+    expect((await fetch(`${admin.url}/healthz`)).status).toBe(200);
+    expect((await call('POST', '/api/admin/verify', root)).json).toMatchObject({ ok: true });
+  } finally {
+    await admin.stop();
+  }
+});

@@ -48,5 +48,6 @@ export const AuditQueryParams = AuditFilter.extend({
         .map((s) => s.trim())
         .filter(Boolean),
     )
+    .pipe(AuditFilter.shape.type.unwrap())
     .optional(),
 });

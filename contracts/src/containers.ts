@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EngineLabels } from './engines.js';
 import { Ulid } from './ids.js';
 import { commandSchema } from './messages.js';
+import { flagParam as Flag, wholeNumberParam } from './params.js';
 
 // --- The image spec (SPEC "run") -------------------------------------------------------------
 export const PortSpec = z.strictObject({
@@ -36,7 +37,7 @@ export const ImageSpec = z.strictObject({
   /** CPUs reserved and enforced (Docker NanoCpus), in thousandths at finest. */
   cpus: z
     .number()
-    .min(0.001)
+    .min(0.01, "at least 0.01 (Docker's smallest CPU quota)")
     .max(1024)
     .refine((n) => Number.isInteger(Math.round(n * 1e6) / 1e3), 'at most three decimals')
     .default(DEFAULT_CPUS),
@@ -98,12 +99,11 @@ export const MAX_REPLICAS = 1000;
 export const ReplicaCount = z.number().int().min(0).max(MAX_REPLICAS);
 
 // --- HTTP query parameters ----------------------------------------------------------------------
-const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 export const RunParams = z.strictObject({
-  count: z.coerce.number().int().min(1).max(MAX_REPLICAS).default(1),
+  count: wholeNumberParam(1, MAX_REPLICAS).default(1),
   pull: Flag.default(false),
 });
-export const ScaleParams = z.strictObject({ count: z.coerce.number().pipe(ReplicaCount) });
+export const ScaleParams = z.strictObject({ count: wholeNumberParam(0, MAX_REPLICAS) });
 export const ListContainersParams = z.strictObject({
   all: Flag.default(false),
   group: Ulid.optional(),
@@ -111,7 +111,7 @@ export const ListContainersParams = z.strictObject({
 export const LogsParams = z.strictObject({
   stdout: Flag.default(true),
   stderr: Flag.default(true),
-  tail: z.union([z.literal('all'), z.coerce.number().int().min(0).max(100_000)]).default('all'),
+  tail: z.union([z.literal('all'), wholeNumberParam(0, 100_000)]).default('all'),
   follow: Flag.default(false),
 });
 export type LogsParams = z.infer<typeof LogsParams>;

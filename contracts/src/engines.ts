@@ -4,13 +4,40 @@ import { commandSchema } from './messages.js';
 
 export const EngineId = Name;
 
+/**
+ * One spelling per engine address, so the duplicate check sees through case, `localhost`,
+ * leading zeros, `..` and trailing slashes; undefined when it is not an address at all.
+ */
+export const canonicalEngineAddr = (addr: string): string | undefined => {
+  const tcp = /^tcp:\/\/([A-Za-z0-9.-]+):(\d{1,5})$/.exec(addr);
+  if (tcp !== null) {
+    const port = Number(tcp[2]);
+    if (port < 1 || port > 65_535) return undefined;
+    const host = (tcp[1] ?? '').toLowerCase().replace(/\.$/, '');
+    return `tcp://${host === 'localhost' ? '127.0.0.1' : host}:${port}`;
+  }
+  const unix = /^unix:\/\/(\/[^\s]*)$/.exec(addr);
+  if (unix === null) return undefined;
+  const parts: string[] = [];
+  for (const part of (unix[1] ?? '').split('/')) {
+    if (part === '..') parts.pop();
+    else if (part !== '' && part !== '.') parts.push(part);
+  }
+  return parts.length === 0 ? undefined : `unix:///${parts.join('/')}`;
+};
+
 export const EngineAddr = z
   .string()
   .max(256)
-  .regex(
-    /^(tcp:\/\/[A-Za-z0-9.-]+:\d{1,5}|unix:\/\/\/[^\s]+)$/,
-    'must be tcp://host:port or unix:///path',
-  );
+  .transform((addr, ctx) => {
+    const canonical = canonicalEngineAddr(addr);
+    if (canonical !== undefined) return canonical;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be tcp://host:port (port 1-65535) or unix:///path',
+    });
+    return z.NEVER;
+  });
 
 export const EngineLabels = z.array(z.string().min(1).max(64).regex(/^\S+$/, 'no spaces')).max(32);
 

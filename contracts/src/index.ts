@@ -5,6 +5,7 @@ export * from './engines.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './messages.js';
+export * from './params.js';
 export * from './queries.js';
 export * from './subjects.js';
 export * from './routes.js';

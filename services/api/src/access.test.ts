@@ -4,7 +4,7 @@ import { mayAccess } from './access.js';
 describe('role ACL', () => {
   it('lets admins reach everything', () => {
     for (const path of ['/api/account', '/api/account/x', '/api/engines', '/api/cluster/info'])
-      expect(mayAccess('admin', path)).toBe(true);
+      expect(mayAccess('admin', 'POST', path)).toBe(true);
   });
 
   it('lets users reach containers, groups, cluster, events, engines and their password only', () => {
@@ -17,7 +17,7 @@ describe('role ACL', () => {
       '/api/engines/e1',
       '/account/passwdchange',
     ]) {
-      expect(mayAccess('user', path)).toBe(true);
+      expect(mayAccess('user', 'GET', path)).toBe(true);
     }
     for (const path of [
       '/api/account',
@@ -27,7 +27,14 @@ describe('role ACL', () => {
       '/api/admin/replay',
       '/account',
     ]) {
-      expect(mayAccess('user', path)).toBe(false);
+      expect(mayAccess('user', 'GET', path)).toBe(false);
     }
+  });
+
+  it('lets users read engines but not add or remove them', () => {
+    expect(mayAccess('user', 'GET', '/api/engines')).toBe(true);
+    expect(mayAccess('user', 'POST', '/api/engines')).toBe(false);
+    expect(mayAccess('user', 'DELETE', '/api/engines/e1')).toBe(false);
+    expect(mayAccess('admin', 'DELETE', '/api/engines/e1')).toBe(true);
   });
 });

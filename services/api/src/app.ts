@@ -69,8 +69,8 @@ export const createApp = (deps: AppDeps) => {
       authorization: c.req.header('authorization'),
       access: c.req.header('x-access-token'),
     });
-    if (!mayAccess(session.role, c.req.path))
-      throw new ForbiddenError(`role ${session.role} may not use ${c.req.path}`);
+    if (!mayAccess(session.role, c.req.method, c.req.path))
+      throw new ForbiddenError(`role ${session.role} may not ${c.req.method} ${c.req.path}`);
     c.set('session', session);
     await next();
   });

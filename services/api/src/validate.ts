@@ -25,9 +25,28 @@ export const jsonBody = async <S extends z.ZodType>(c: Context, schema: S): Prom
   return result.data;
 };
 
-/** Validates a query string; a bad parameter is a 400 that names it. */
+/** A query string's parameters, each given once: a repeated one is a 400 naming it. */
+export const singleParams = (c: Context): Record<string, string> => {
+  for (const [name, values] of Object.entries(c.req.queries()))
+    if (values.length > 1)
+      throw new ValidationError(`${name}: given ${values.length} times, at most once`, {
+        field: name,
+      });
+  return c.req.query();
+};
+
+/** One value (a header, a path segment) against a schema; the error names `field`. */
+export const parseParam = <S extends z.ZodType>(schema: S, value: unknown, field: string) => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(`${field}: ${result.error.issues[0]?.message ?? 'invalid'}`, {
+    field,
+  });
+};
+
+/** Validates a query string; a bad or repeated parameter is a 400 that names it. */
 export const queryParams = <S extends z.ZodType>(c: Context, schema: S): z.infer<S> => {
-  const result = schema.safeParse(c.req.query());
+  const result = schema.safeParse(singleParams(c));
   if (!result.success) throw toValidationError(result.error);
   return result.data;
 };

@@ -3,6 +3,8 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
 import {
   AuditQueryParams,
+  positionParam,
+  wholeNumberParam,
   type AuditEvent,
   type RecordedEvent,
   type Session,
@@ -11,7 +13,7 @@ import { UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { ChangeFeed, type ChangeFeedOptions } from '../change-feed.js';
 import type { Gateway } from '../gateway.js';
-import { toValidationError } from '../validate.js';
+import { parseParam, singleParams, toValidationError } from '../validate.js';
 import { z } from 'zod';
 
 type Env = { Variables: { session: Session } };
@@ -27,10 +29,10 @@ export type ChangeStreamLimits = { writeTimeoutMs: number };
 export const DEFAULT_STREAM_LIMITS: ChangeStreamLimits = { writeTimeoutMs: 5000 };
 
 const Paging = z.strictObject({
-  count: z.coerce.number().int().min(1).max(1000).default(20),
-  before: z.coerce.number().int().positive().optional(),
+  count: wholeNumberParam(1, 1000).default(20),
+  before: positionParam.optional(),
 });
-const StreamStart = z.strictObject({ from: z.coerce.number().int().positive().optional() });
+const StreamStart = z.strictObject({ from: positionParam.optional() });
 
 /** Splits the query string into the audit filter and the route's own parameters, checking both. */
 const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S) => {
@@ -76,7 +78,7 @@ export const eventRoutes = (
     feed?.log === events ? feed : (feed = new ChangeFeed(events, streamItem, FEED));
 
   app.get('/api/events', async (c) => {
-    const { filter, params } = parseQuery(c.req.query(), Paging);
+    const { filter, params } = parseQuery(singleParams(c), Paging);
     const page = await gateway.query<{ events: AuditEvent[]; next: number | null }>('ListEvents', {
       filter,
       count: params.count,
@@ -87,15 +89,15 @@ export const eventRoutes = (
   });
 
   app.get('/api/events/stream', async (c) => {
-    const { filter, params } = parseQuery(c.req.query(), StreamStart);
+    const { filter, params } = parseQuery(singleParams(c), StreamStart);
     const events = log();
     if (events === undefined) throw new UnavailableError('berth is still starting');
-    const lastEventId = Number(c.req.header('last-event-id'));
+    const lastEventId = c.req.header('last-event-id');
     const from =
       params.from ??
-      (Number.isInteger(lastEventId) && lastEventId >= 0
-        ? lastEventId + 1
-        : (await events.head()) + 1);
+      (lastEventId === undefined
+        ? (await events.head()) + 1
+        : parseParam(positionParam, lastEventId, 'Last-Event-ID') + 1);
 
     return streamSSE(c, async (stream: SSEStreamingApi) => {
       const visible = visibleTo(c.get('session'));
