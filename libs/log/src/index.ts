@@ -14,15 +14,4 @@ export const createLogger = (service: string, level = 'info'): Logger =>
     },
   });
 
-/**
- * Logs a stray rejection or exception and keeps the process serving: one bad request must not
- * take every service of the process down with it. Handlers catch what they can; this is the net.
- */
-export const keepServingOnStrayErrors = (logger: Logger) => {
-  process.on('unhandledRejection', (reason) =>
-    logger.error({ err: reason }, 'unhandled rejection (kept serving)'),
-  );
-  process.on('uncaughtException', (error) =>
-    logger.error({ err: error }, 'uncaught exception (kept serving)'),
-  );
-};
+export { exitOnSignals, keepServingOnStrayErrors } from './process.js';

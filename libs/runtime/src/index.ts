@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
-import { createLogger, keepServingOnStrayErrors, type Logger } from '@berth/log';
+import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } from '@berth/log';
 
 export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
 export type RunningService = { stop: () => Promise<unknown> };
@@ -33,12 +33,9 @@ export const runService = async (
   const service = await start({ nc, log, logger });
   logger.info(`${name} service ready`);
 
-  const shutdown = async () => {
+  exitOnSignals(logger, async () => {
     await service.stop();
     await nc.drain();
     await log.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  });
 };

@@ -1,7 +1,7 @@
 // The agent on a Docker host: `node services/agent/dist/main.js` with BERTH_ETCD_URL set.
 import { Etcd3 } from 'etcd3';
 import { ping } from '@berth/docker';
-import { createLogger } from '@berth/log';
+import { createLogger, exitOnSignals } from '@berth/log';
 import { readConfig } from './config.js';
 import { detectHost } from './detect.js';
 import { registerInEtcd } from './register.js';
@@ -20,12 +20,14 @@ const registration = await registerInEtcd(
   logger,
 );
 
-const shutdown = async () => {
-  await registration
-    .stop()
-    .catch((error: unknown) => logger.warn({ err: error }, 'could not deregister'));
-  etcd.close();
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+// Deregistering is the courtesy that matters here; past the deadline the lease expires anyway.
+exitOnSignals(
+  logger,
+  async () => {
+    await registration
+      .stop()
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not deregister'));
+    etcd.close();
+  },
+  5000,
+);

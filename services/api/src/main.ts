@@ -1,7 +1,7 @@
 // Cluster mode: `node services/api/dist/main.js`, configured by the environment.
 import { connect } from 'nats';
 import { openEventLog } from '@berth/eventlog';
-import { createLogger, keepServingOnStrayErrors } from '@berth/log';
+import { createLogger, exitOnSignals, keepServingOnStrayErrors } from '@berth/log';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
@@ -18,10 +18,7 @@ const api = await start(config, {
 });
 api.markStarted();
 
-const shutdown = async () => {
+exitOnSignals(logger, async () => {
   await api.stop();
   await nc.drain();
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+});
