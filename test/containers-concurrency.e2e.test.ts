@@ -51,7 +51,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   etcd = await startEtcd(join(dataDir, 'etcd'));
   const env = {
-    BERTH_NATS_URL: nats.url,
+    ...nats.env,
     BERTH_ETCD_URL: etcd.url,
     BERTH_STORE: 'sqlite',
     BERTH_DATA_DIR: dataDir,
@@ -67,7 +67,7 @@ beforeAll(async () => {
     startService('docker-executor', 'b', env),
   ];
   await Promise.all(started.map(ready));
-  nc = await connectNats({ servers: nats.url });
+  nc = await connectNats(nats.access);
   log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
   for (const host of hosts) {
     await sendCommand(nc, {

@@ -1,5 +1,7 @@
 // `npm start` as a user sees it: ready within 30 s, and nothing left behind when stopped.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnBerth } from '@berth/testkit';
 
@@ -40,6 +42,13 @@ describe('npm start (one machine)', () => {
     expect(berth.statuses.filter((c) => c !== 0 && c !== 200).every((c) => c === 503)).toBe(true);
     expect(berth.childPids).toHaveLength(2); // nats-server and etcd
     for (const pid of berth.childPids) expect(alive(pid)).toBe(true);
+    // Its NATS takes no client without the password kept in the data directory.
+    const port = /listen: "127\.0\.0\.1:(\d+)"/.exec(
+      readFileSync(join(berth.dataDir, 'nats-server.conf'), 'utf8'),
+    )?.[1];
+    await expect(
+      connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false }),
+    ).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
 
     berth.child.kill('SIGINT');
     const [code] = (await berth.exited) as [number | null];

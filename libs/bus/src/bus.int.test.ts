@@ -4,7 +4,7 @@ import { newId } from '@berth/ids';
 import { z } from 'zod';
 import { commandSchema } from '@berth/contracts';
 import { BerthError, RejectedError } from '@berth/errors';
-import { natsUrl } from '@berth/testkit';
+import { natsAccess } from '@berth/testkit';
 import { sendCommand } from './command-client.js';
 import { serveCommand, type CommandResult } from './command-server.js';
 import { sendQuery, serveQuery } from './query.js';
@@ -13,8 +13,8 @@ let server: NatsConnection;
 let client: NatsConnection;
 
 beforeAll(async () => {
-  server = await connect({ servers: natsUrl() });
-  client = await connect({ servers: natsUrl() });
+  server = await connect(natsAccess());
+  client = await connect(natsAccess());
 });
 afterAll(async () => {
   await server.drain();
@@ -166,7 +166,7 @@ describe('command bus on a real nats-server', () => {
   it('spreads commands over a queue group and runs each exactly once', async () => {
     const { type, schema, command } = testCommand();
     const handledBy: Record<string, number[]> = { a: [], b: [] };
-    const other = await connect({ servers: natsUrl() });
+    const other = await connect(natsAccess());
     const endpoints = (['a', 'b'] as const).map((name) =>
       serveCommand(name === 'a' ? server : other, {
         type,

@@ -24,3 +24,29 @@ export const optionalString = () =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+/**
+ * How a cluster-mode process reaches NATS: `BERTH_NATS_URL` with the user and password the
+ * servers require (`BERTH_NATS_USER`, `BERTH_NATS_PASSWORD`), and a CA to check their TLS
+ * certificates against (`BERTH_NATS_TLS_CA`) when they speak TLS. The result is `connect`'s
+ * options; never log it.
+ */
+export const NatsEnv = z
+  .object({
+    BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
+    BERTH_NATS_USER: optionalString(),
+    BERTH_NATS_PASSWORD: optionalString(),
+    BERTH_NATS_TLS_CA: optionalString(),
+  })
+  .refine((e) => (e.BERTH_NATS_USER === undefined) === (e.BERTH_NATS_PASSWORD === undefined), {
+    message: 'BERTH_NATS_USER and BERTH_NATS_PASSWORD go together',
+    path: ['BERTH_NATS_PASSWORD'],
+  })
+  .transform((e) => ({
+    servers: e.BERTH_NATS_URL,
+    ...(e.BERTH_NATS_USER === undefined
+      ? {}
+      : { user: e.BERTH_NATS_USER, pass: e.BERTH_NATS_PASSWORD ?? '' }),
+    ...(e.BERTH_NATS_TLS_CA === undefined ? {} : { tls: { caFile: e.BERTH_NATS_TLS_CA } }),
+  }));
+export type NatsAccessConfig = z.infer<typeof NatsEnv>;

@@ -1,22 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'nats';
 import { freePort, spawnChild, waitUntil, type Child } from './child.js';
 
-export type LocalNats = { url: string; pid: number; stop: () => Promise<void> };
+/** How a client reaches a NATS server that requires a user and password. */
+export type NatsAccess = { servers: string; user: string; pass: string };
 
-/** Starts Debian's `nats-server` on a free loopback port and waits until it takes clients. */
-export const startNatsServer = async (): Promise<LocalNats> => {
+export type LocalNats = {
+  url: string;
+  pid: number;
+  /** Options for `connect` (never log them: they hold the password). */
+  access: NatsAccess;
+  /** The same as the environment of a cluster-mode service. */
+  env: { BERTH_NATS_URL: string; BERTH_NATS_USER: string; BERTH_NATS_PASSWORD: string };
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts Debian's `nats-server` on a free loopback port with a fresh password, and waits until
+ * it takes clients. The password lives only in a 0600 config file under `dir` (never on the
+ * command line, where any local user could read it) and in the returned access.
+ */
+export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
+  const configDir = dir ?? mkdtempSync(join(tmpdir(), 'berth-nats-'));
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
-  const child: Child = spawnChild('nats-server', ['-a', '127.0.0.1', '-p', String(port)]);
-  const url = `nats://127.0.0.1:${port}`;
+  const access: NatsAccess = {
+    servers: `nats://127.0.0.1:${port}`,
+    user: 'berth',
+    pass: randomBytes(24).toString('base64url'),
+  };
+  const configFile = join(configDir, 'nats-server.conf');
+  writeFileSync(
+    configFile,
+    `listen: "127.0.0.1:${port}"\nauthorization {\n  user: "${access.user}"\n  password: "${access.pass}"\n}\n`,
+    { mode: 0o600 },
+  );
+  const child: Child = spawnChild('nats-server', ['-c', configFile]);
+  const removeOwnDir = () => {
+    if (dir === undefined) rmSync(configDir, { recursive: true, force: true });
+  };
   try {
     await waitUntil(
       'nats-server',
-      async () => (await connect({ servers: url, reconnect: false })).close(),
+      async () => (await connect({ ...access, reconnect: false })).close(),
       10_000,
     );
   } catch (error) {
     await child.stop();
+    removeOwnDir();
     throw new Error(`nats-server failed: ${child.output()}`, { cause: error });
   }
-  return { url, pid: child.pid, stop: child.stop };
+  return {
+    url: access.servers,
+    pid: child.pid,
+    access,
+    env: {
+      BERTH_NATS_URL: access.servers,
+      BERTH_NATS_USER: access.user,
+      BERTH_NATS_PASSWORD: access.pass,
+    },
+    stop: async () => {
+      await child.stop();
+      removeOwnDir();
+    },
+  };
 };

@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { connectNats, type NatsConnection } from '@berth/bus';
-import { parseEnv } from '@berth/config';
+import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
 import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } from '@berth/log';
 
 export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
 export type RunningService = { stop: () => Promise<unknown> };
 
-const Env = z.object({
-  BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
-  BERTH_LOG_LEVEL: z.string().default('info'),
-});
+const Env = z.object({ BERTH_LOG_LEVEL: z.string().default('info') });
 
 /**
- * Cluster mode for one service: reads BERTH_NATS_URL, BERTH_STORE…, connects, starts, and
+ * Cluster mode for one service: reads BERTH_NATS_*, BERTH_STORE…, connects, starts, and
  * stops cleanly on SIGINT/SIGTERM. A service's main.ts is one call to this.
  */
 export const runService = async (
@@ -25,7 +22,7 @@ export const runService = async (
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
   const nc = await connectNats({
-    servers: config.BERTH_NATS_URL,
+    ...parseEnv(NatsEnv, env),
     name: `berth-${name}`,
     maxReconnectAttempts: -1,
   });

@@ -1,8 +1,8 @@
 import { inject } from 'vitest';
 import './provided.js';
 
-/** The URL of the run's nats-server, started once by the global setup. */
-export const natsUrl = (): string => inject('natsUrl');
+/** How to reach the run's nats-server (started once by the global setup, with a password). */
+export const natsAccess = () => inject('nats');
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
 export { apiClient, dockerContainers, within } from './http.js';

@@ -1,6 +1,6 @@
 declare module 'vitest' {
   export interface ProvidedContext {
-    natsUrl: string;
+    nats: { servers: string; user: string; pass: string };
   }
 }
 export {};

@@ -22,7 +22,7 @@ const startInstance = (name: string) =>
     const child = spawn(process.execPath, ['services/account/dist/main.js'], {
       env: {
         ...process.env,
-        BERTH_NATS_URL: nats.url,
+        ...nats.env,
         BERTH_DATA_DIR: dataDir,
         BERTH_ADMIN_PASSWORD: 'failover-admin',
         BERTH_LOG_LEVEL: 'info',
@@ -41,7 +41,7 @@ const startInstance = (name: string) =>
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  client = await connect({ servers: nats.url });
+  client = await connect(nats.access);
   dataDir = mkdtempSync(join(tmpdir(), 'berth-failover-'));
 });
 afterAll(async () => {

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { parseEnv, port } from '@berth/config';
+import { NatsEnv, parseEnv, port } from '@berth/config';
 import { EventLogEnv } from '@berth/eventlog';
 import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const Env = z.object({
   BERTH_HOST: z.string().default('127.0.0.1'),
   BERTH_PORT: port(5002),
-  BERTH_NATS_URL: z.string().min(1, 'BERTH_NATS_URL is required in cluster mode'),
   BERTH_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
   BERTH_SSE_WRITE_TIMEOUT_MS: z.coerce
     .number()
@@ -28,7 +27,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
   return {
     host: e.BERTH_HOST,
     port: e.BERTH_PORT,
-    natsUrl: e.BERTH_NATS_URL,
+    nats: parseEnv(NatsEnv, env),
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,
     streamLimits: readStreamLimits(env),
     store: parseEnv(EventLogEnv, env),

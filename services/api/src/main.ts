@@ -9,7 +9,7 @@ const config = readConfig(process.env);
 const logger = createLogger('api', config.logLevel);
 keepServingOnStrayErrors(logger);
 const log = await openEventLog(config.store);
-const nc = await connect({ servers: config.natsUrl, name: 'berth-api', maxReconnectAttempts: -1 });
+const nc = await connect({ ...config.nats, name: 'berth-api', maxReconnectAttempts: -1 });
 const api = await start(config, {
   logger,
   nats: () => nc,

@@ -18,7 +18,7 @@ const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
   nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
+  nc = await connect(nats.access);
   dir = mkdtempSync(join(tmpdir(), 'berth-checkpoint-'));
   log = openSqliteEventLog({ file: join(dir, 'events.db') });
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { optionalString, parseEnv, port } from '@berth/config';
+import { NatsEnv, optionalString, parseEnv, port } from '@berth/config';
 import { readStreamLimits } from '@berth/api';
 import { EventLogEnv } from '@berth/eventlog';
 
@@ -39,7 +39,8 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     host: e.BERTH_HOST,
     port: e.BERTH_PORT,
     dataDir: resolve(e.BERTH_DATA_DIR),
-    natsUrl: e.BERTH_NATS_URL,
+    /** Unset: a nats-server of its own on loopback, with a password made at each start. */
+    nats: e.BERTH_NATS_URL === undefined ? undefined : parseEnv(NatsEnv, env),
     etcdUrl: e.BERTH_ETCD_URL,
     store: parseEnv(EventLogEnv, env),
     admin: { username: e.BERTH_ADMIN_USER, password: e.BERTH_ADMIN_PASSWORD },

@@ -55,14 +55,15 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
 
   try {
     const nats =
-      config.natsUrl ?? (await spawned('nats-server', startNatsServer(), running, logger));
+      config.nats ??
+      (await spawned('nats-server', startNatsServer(config.dataDir), running, logger)).access;
     const etcdUrl =
       config.etcdUrl ??
-      (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger));
+      (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger)).url;
     const log = await openEventLog(config.store);
     running.push({ name: 'event log', stop: () => log.close() });
     const nc = await connectNats({
-      servers: nats,
+      ...nats,
       name: 'berth-standalone',
       maxReconnectAttempts: -1,
     });
@@ -134,7 +135,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     if (config.localEngine !== undefined) await addLocalEngine(nc, config.localEngine, logger);
     api.markStarted();
     logger.info(
-      { port: api.port, store: config.store.store, nats, etcd: etcdUrl },
+      { port: api.port, store: config.store.store, nats: nats.servers, etcd: etcdUrl },
       'berth is ready',
     );
     return { port: api.port, stop };
@@ -144,14 +145,14 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
   }
 };
 
-const spawned = async (
+const spawned = async <C extends { url: string; pid: number; stop: () => Promise<void> }>(
   name: string,
-  starting: Promise<{ url: string; pid: number; stop: () => Promise<void> }>,
+  starting: Promise<C>,
   running: Stoppable[],
   logger: Logger,
-) => {
+): Promise<C> => {
   const child = await starting;
   running.push({ name, stop: child.stop });
   logger.info({ pid: child.pid, url: child.url }, `${name} started`);
-  return child.url;
+  return child;
 };
