@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateSecretKey } from '@berth/auth';
+import { generateSecretKey, parseSecretKey } from '@berth/auth';
 import { connectNats, sendCommand, type NatsConnection } from '@berth/bus';
-import { openSqliteEventLog, type EventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { startEtcd, startNatsServer, type LocalEtcd, type LocalNats } from '@berth/local-infra';
 import { dockerContainers, startTestHosts, within, type TestHost } from '@berth/testkit';
@@ -68,7 +68,10 @@ beforeAll(async () => {
   ];
   await Promise.all(started.map(ready));
   nc = await connectNats(nats.access);
-  log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
+  log = openSqliteEventLog({
+    file: join(dataDir, 'events.db'),
+    key: chainKey(parseSecretKey(env.BERTH_SECRET_KEY)),
+  });
   for (const host of hosts) {
     await sendCommand(nc, {
       type: 'AddEngine',

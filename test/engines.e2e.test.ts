@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@berth/contracts';
-import { openSqliteEventLog } from '@berth/eventlog';
 import { startEtcd, type LocalEtcd } from '@berth/local-infra';
 import {
   spawnBerth,
@@ -112,7 +111,7 @@ describe('engines on real test hosts', () => {
       statusIs('host-1', 'unhealthy'),
     );
     expect((await engine('host-1')).schedulable).toBe(false);
-    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const log = berth.openLog();
     const health = await log.readStream('health-host-1');
     await log.close();
     expect(health.map((e) => (e.data as { status: string }).status)).toEqual([
@@ -152,7 +151,7 @@ describe('engines on real test hosts', () => {
       'removed after a clean exit',
       async () => (await api('GET', '/api/engines/host-3')).status === 404,
     );
-    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const log = berth.openLog();
     const history = await log.readStream('engine-host-3');
     await log.close();
     expect(history.map((e) => e.type)).toEqual([
@@ -183,7 +182,7 @@ describe('adding engines by hand', () => {
   afterAll(() => void notDocker.close());
 
   it('refuses an address where nothing listens or where the server is not Docker, appending nothing', async () => {
-    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const log = berth.openLog();
     const before = (await log.readAll(1, { filter: { streamPrefix: 'engine-' } })).length;
     const nothing = await api('POST', '/api/engines', { id: 'ghost', addr: 'tcp://127.0.0.1:1' });
     expect(nothing.status).toBe(422);

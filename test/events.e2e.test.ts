@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, AuditEvent, Container, Engine, Group, RunAccepted } from '@berth/contracts';
-import { openSqliteEventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { replay } from '@berth/projector';
 import { spawnBerth, startTestHosts, type BerthProcess, type TestHost } from '@berth/testkit';
@@ -124,7 +123,7 @@ describe('audit log and replay', () => {
     expect(replayed.events).toBe(replayed.position);
 
     // And independently, from the log file: a fresh model equals what the API serves.
-    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const log = berth.openLog();
     const { model } = await replay(log);
     await log.close();
     expect(model.accounts.list()).toEqual((await call('GET', '/api/account')).body as Account[]);
@@ -223,7 +222,7 @@ describe('audit log and replay', () => {
     expect((await call('POST', '/api/admin/verify')).body).toMatchObject({
       ok: false,
       position: 5,
-      reason: 'hash mismatch',
+      reason: 'edited event',
     });
   });
 });
@@ -277,7 +276,7 @@ describe('change streams', () => {
     slow.response()?.pause(); // takes nothing until much later
 
     // Events appended to the same log by another writer: Berth's streams must carry them all.
-    const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+    const log = berth.openLog();
     const id = newId();
     const metadata = { actor: 'load', commandId: id, correlationId: id, causationId: id };
     for (let version = 0; version < total; version += 1000) {

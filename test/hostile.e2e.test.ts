@@ -1,8 +1,6 @@
 // 500 malformed or hostile requests: every answer a 4xx with a JSON error, no 5xx, and the
 // log gains nothing but failed-login audit events.
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openSqliteEventLog } from '@berth/eventlog';
 import { spawnBerth, type BerthProcess } from '@berth/testkit';
 
 let berth: BerthProcess;
@@ -214,7 +212,7 @@ const hostileRequests = () => {
 };
 
 it('answers 500 hostile requests with 4xx JSON errors and appends only failed-login events', async () => {
-  const log = openSqliteEventLog({ file: join(berth.dataDir, 'events.db') });
+  const log = berth.openLog();
   const before = await log.head();
   const requests = hostileRequests();
   const answers = [];

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '@berth/ids';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RejectedError } from '@berth/errors';
-import { openSqliteEventLog, type EventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import type { Decider } from './decider.js';
 import { handleCommand } from './handle-command.js';
 
@@ -28,7 +29,8 @@ describe('handleCommand on the SQLite log', () => {
   let instances: EventLog[];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'berth-decider-'));
-    instances = [0, 1].map(() => openSqliteEventLog({ file: join(dir, 'events.db') }));
+    const key = chainKey(randomBytes(32)); // both instances write one chain
+    instances = [0, 1].map(() => openSqliteEventLog({ file: join(dir, 'events.db'), key }));
   });
   afterEach(async () => {
     for (const log of instances) await log.close();

@@ -1,13 +1,19 @@
 // The one suite every event log adapter must pass. Imported only by the adapters' tests.
+import { randomBytes } from 'node:crypto';
 import { newId } from '@berth/ids';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError } from '@berth/errors';
+import { chainKey, type ChainKey } from './hash-chain.js';
 import type { EventLog, Subscription } from './port.js';
+import { VerifyReason } from './verify.js';
+
+/** The key every adapter test opens its log with; a different one per run. */
+export const TEST_CHAIN_KEY = chainKey(randomBytes(32));
 
 export type LogUnderTest = {
-  /** Another instance (connection) on the same, initially empty, store. */
-  open(): Promise<EventLog>;
+  /** Another instance (connection) on the same, initially empty, store; TEST_CHAIN_KEY by default. */
+  open(key?: ChainKey): Promise<EventLog>;
   /** Changes the stored event at `position` without going through the adapter. */
   tamper(position: number): Promise<void>;
   /** Closes what `open` left and removes the store. */
@@ -226,7 +232,35 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
       await store.tamper(7);
       const result = await log.verify();
       expect(result.ok).toBe(false);
-      expect(result).toMatchObject({ ok: false, position: 7 });
+      expect(result).toMatchObject({ ok: false, position: 7, reason: VerifyReason.edited });
+    });
+
+    it('checks the log against an anchored head', async () => {
+      for (let i = 0; i < 5; i++) await log.append('s', i, [event('E', { i })]);
+      const [fourth] = await log.readAll(4, { limit: 1 });
+      const anchor = { position: 4, hash: fourth?.hash ?? '' };
+      expect(await log.verify(anchor)).toEqual({ ok: true, checked: 5 });
+      expect(await log.verify({ position: 4, hash: 'f'.repeat(64) })).toMatchObject({
+        ok: false,
+        position: 4,
+        reason: VerifyReason.anchorMismatch,
+      });
+      expect(await log.verify({ position: 9, hash: anchor.hash })).toEqual({
+        ok: false,
+        checked: 5,
+        position: 6,
+        reason: VerifyReason.truncated,
+      });
+    });
+
+    it('does not verify under another key', async () => {
+      await log.append('s', 0, [event('E'), event('E')]);
+      const other = await store.open(chainKey(randomBytes(32)));
+      expect(await other.verify()).toMatchObject({
+        ok: false,
+        position: 1,
+        reason: VerifyReason.rechained,
+      });
     });
 
     it('offers no way to change or delete an event', () => {

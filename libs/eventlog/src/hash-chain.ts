@@ -1,8 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { RecordedEvent } from '@berth/contracts';
 
 /** The hash the first event chains to. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The key the chain is made with. It is derived from the cluster's secret key and never stored
+ * in the log, so whoever can write the store cannot recompute a chain that verifies.
+ */
+export type ChainKey = { readonly hmac: Buffer };
+
+/** Derives the chain key from the cluster's secret key (a separate key for a separate use). */
+export const chainKey = (secretKey: Uint8Array): ChainKey => ({
+  hmac: createHmac('sha256', secretKey).update('berth event log hash chain v1').digest(),
+});
 
 /** JSON with object keys sorted, so equal values hash equally whatever store held them. */
 export const canonicalJson = (value: unknown): string => JSON.stringify(sortKeys(value));
@@ -22,8 +33,13 @@ const sortKeys = (value: unknown): unknown => {
 
 type Hashable = Omit<RecordedEvent, 'hash' | 'data'>;
 
-/** sha256 over the previous hash, every envelope field and the canonical data. */
-export const eventHash = (previousHash: string, event: Hashable, canonicalData: string): string => {
+/** HMAC-SHA256 over the previous hash, every envelope field and the canonical data. */
+export const eventHash = (
+  key: ChainKey,
+  previousHash: string,
+  event: Hashable,
+  canonicalData: string,
+): string => {
   const { metadata: m } = event;
   const envelope = [
     event.position,
@@ -38,7 +54,7 @@ export const eventHash = (previousHash: string, event: Hashable, canonicalData: 
     m.correlationId,
     m.causationId,
   ];
-  return createHash('sha256')
+  return createHmac('sha256', key.hmac)
     .update(previousHash)
     .update('\n')
     .update(JSON.stringify(envelope))

@@ -1,4 +1,5 @@
 export type {
+  Anchor,
   AppendResult,
   EventFilter,
   EventLog,
@@ -8,7 +9,8 @@ export type {
   Subscription,
   VerifyResult,
 } from './port.js';
-export { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
+export { canonicalJson, chainKey, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
+export { VerifyReason } from './verify.js';
 export { openSqliteEventLog, type SqliteEventLogOptions } from './sqlite.js';
 export { openRethinkEventLog, parseRethinkUrl, type RethinkEventLogOptions } from './rethinkdb.js';
 export { EventLogEnv, openEventLog, type EventLogConfig } from './open.js';

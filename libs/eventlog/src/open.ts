@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { chainKey } from './hash-chain.js';
 import type { EventLog } from './port.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 import { openSqliteEventLog } from './sqlite.js';
@@ -7,11 +8,16 @@ import { openSqliteEventLog } from './sqlite.js';
 export type EventLogConfig =
   { store: 'sqlite'; file: string } | { store: 'rethinkdb'; url: string };
 
-/** Opens the configured adapter; both behave the same (one conformance suite). */
-export const openEventLog = (config: EventLogConfig): Promise<EventLog> =>
-  config.store === 'sqlite'
-    ? Promise.resolve(openSqliteEventLog({ file: config.file }))
-    : openRethinkEventLog(parseRethinkUrl(config.url));
+/**
+ * Opens the configured adapter; both behave the same (one conformance suite). The hash chain is
+ * keyed by a key derived from the cluster's secret key, which never enters the log.
+ */
+export const openEventLog = (config: EventLogConfig, secretKey: Uint8Array): Promise<EventLog> => {
+  const key = chainKey(secretKey);
+  return config.store === 'sqlite'
+    ? Promise.resolve(openSqliteEventLog({ file: config.file, key }))
+    : openRethinkEventLog({ ...parseRethinkUrl(config.url), key });
+};
 
 /** The store settings every service reads: BERTH_STORE, BERTH_RETHINKDB_URL, BERTH_DATA_DIR. */
 export const EventLogEnv = z

@@ -19,6 +19,9 @@ export type AppendResult = {
 export type VerifyResult =
   { ok: true; checked: number } | { ok: false; checked: number; position: number; reason: string };
 
+/** A head recorded outside the store: the log must still reach it, with this hash there. */
+export type Anchor = { position: number; hash: string };
+
 export type ReadOptions = { filter?: EventFilter; limit?: number };
 export type SubscribeOptions = { filter?: EventFilter; batchSize?: number };
 
@@ -50,7 +53,10 @@ export interface EventLog {
   head(): Promise<number>;
   /** Every event from `fromPosition` on, then new ones as they are appended; never skips. */
   subscribe(fromPosition?: number, options?: SubscribeOptions): Subscription;
-  /** Checks positions and the hash chain; names the first event that does not match. */
-  verify(): Promise<VerifyResult>;
+  /**
+   * Checks positions and the keyed hash chain, and the anchor when given; names the first event
+   * that does not match and why (see `VerifyReason`).
+   */
+  verify(anchor?: Anchor): Promise<VerifyResult>;
   close(): Promise<void>;
 }

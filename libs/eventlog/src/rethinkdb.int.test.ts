@@ -1,7 +1,7 @@
 import { r, type Connection } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import { describe, expect, it } from 'vitest';
-import { eventLogConformance } from './conformance.js';
+import { eventLogConformance, TEST_CHAIN_KEY } from './conformance.js';
 import type { EventLog } from './port.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 
@@ -21,11 +21,12 @@ if (url === undefined || url === '') {
     const admin = await r.connect({ host: server.host, port: server.port, silent: true });
     const opened: EventLog[] = [];
     return {
-      open: async () => {
+      open: async (key = TEST_CHAIN_KEY) => {
         const log = await openRethinkEventLog({
           host: server.host,
           port: server.port,
           db,
+          key,
           pollIntervalMs: 100,
         });
         opened.push(log);
@@ -56,6 +57,7 @@ if (url === undefined || url === '') {
       const log = await openRethinkEventLog({
         ...server,
         db,
+        key: TEST_CHAIN_KEY,
         pollIntervalMs: 100,
         orphanAfterMs: 200,
       });

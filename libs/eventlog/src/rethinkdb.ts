@@ -4,13 +4,16 @@ import { newId } from '@berth/ids';
 import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
 import { follow, waitForWakeOrPoll, type Page } from './follow.js';
-import { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
+import { canonicalJson, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
 import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
+import { ChainVerifier, VerifyReason } from './verify.js';
 
 export type RethinkEventLogOptions = {
   host: string;
   port: number;
   db: string;
+  /** The key the hash chain is made with (`chainKey(secretKey)`); never stored in the log. */
+  key: ChainKey;
   /** How often an idle subscriber reads again when no change notification arrived. */
   pollIntervalMs?: number;
   /** A commit not sequenced after this long is taken to be orphaned and sequenced by anyone. */
@@ -72,7 +75,7 @@ const toRecorded = (commit: Commit, position: number, hashes: string[]): Recorde
   }));
 
 /** Positions and hashes for a commit that starts at `from` after `prevHash`. */
-const chain = (commit: Commit, from: number, prevHash: string): RecordedEvent[] => {
+const chain = (key: ChainKey, commit: Commit, from: number, prevHash: string): RecordedEvent[] => {
   let previous = prevHash;
   return commit.events.map((event, i) => {
     const envelope = {
@@ -85,17 +88,22 @@ const chain = (commit: Commit, from: number, prevHash: string): RecordedEvent[] 
       at: event.at,
       metadata: event.metadata,
     };
-    previous = eventHash(previous, envelope, canonicalJson(event.data));
+    previous = eventHash(key, previous, envelope, canonicalJson(event.data));
     return { ...envelope, data: event.data, hash: previous };
   });
 };
 
 /** Chains several commits end to end: each starts where the previous one ended. */
-const chainAll = (ordered: Commit[], from: number, prevHash: string): RecordedEvent[][] => {
+const chainAll = (
+  key: ChainKey,
+  ordered: Commit[],
+  from: number,
+  prevHash: string,
+): RecordedEvent[][] => {
   let position = from;
   let previous = prevHash;
   return ordered.map((commit) => {
-    const recorded = chain(commit, position, previous);
+    const recorded = chain(key, commit, position, previous);
     position += recorded.length;
     previous = recorded[recorded.length - 1]?.hash ?? previous;
     return recorded;
@@ -171,7 +179,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   /** Writes a claim's events; idempotent, so the claimer and any helper may race. */
   const complete = async (pending: Pending): Promise<RecordedEvent[][]> => {
     const ordered = await readCommits(pending.commits);
-    const recorded = chainAll(ordered, pending.from, pending.prevHash);
+    const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
     const docs: EventDoc[] = recorded.flat().map(({ position, id, ...rest }) => ({
       ...rest,
       id: position,
@@ -422,11 +430,11 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         fromPosition,
         subscribeOptions,
       ),
-    async verify(): Promise<VerifyResult> {
+    async verify(anchor): Promise<VerifyResult> {
       const head = await readHead();
       const upTo = frontierOf(head);
-      let previousHash = GENESIS_HASH;
-      let checked = 0;
+      const verifier = new ChainVerifier(options.key, anchor);
+      let last: EventDoc | undefined;
       const pageSize = 10_000;
       for (let from = 1; from <= upTo; from += pageSize) {
         const docs = await eventsTable
@@ -434,27 +442,19 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
           .orderBy({ index: 'id' })
           .run(conn, MAJORITY);
         for (const doc of docs) {
-          if (doc.id !== checked + 1)
-            return { ok: false, checked, position: checked + 1, reason: 'missing event' };
           const event = fromDoc(doc);
-          if (eventHash(previousHash, event, canonicalJson(event.data)) !== doc.hash) {
-            return { ok: false, checked, position: doc.id, reason: 'hash mismatch' };
-          }
-          previousHash = doc.hash;
-          checked += 1;
+          const failure = verifier.next(event, canonicalJson(event.data));
+          if (failure !== undefined) return verifier.fail(failure);
+          last = doc;
         }
       }
-      if (checked < upTo)
-        return { ok: false, checked, position: checked + 1, reason: 'missing event' };
-      if (head.pending === null && head.hash !== previousHash) {
-        return {
-          ok: false,
-          checked,
-          position: upTo,
-          reason: 'head hash does not match the last event',
-        };
+      const result = verifier.finish();
+      if (result.ok && result.checked < upTo)
+        return verifier.fail({ position: result.checked + 1, reason: VerifyReason.missing });
+      if (result.ok && head.pending === null && head.hash !== (last?.hash ?? GENESIS_HASH)) {
+        return verifier.fail({ position: upTo, reason: 'head hash does not match the last event' });
       }
-      return { ok: true, checked };
+      return result;
     },
     async close() {
       closed = true;

@@ -6,12 +6,15 @@ import { newId } from '@berth/ids';
 import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError } from '@berth/errors';
 import { follow, waitForWakeOrPoll, type Page } from './follow.js';
-import { canonicalJson, eventHash, GENESIS_HASH } from './hash-chain.js';
-import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
+import { canonicalJson, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
+import type { AppendResult, EventFilter, EventLog, ExpectedVersion } from './port.js';
+import { ChainVerifier } from './verify.js';
 
 export type SqliteEventLogOptions = {
   /** Database file; created with its directory when missing. */
   file: string;
+  /** The key the hash chain is made with (`chainKey(secretKey)`); never stored in the log. */
+  key: ChainKey;
   /** How often an idle subscriber looks for events appended by another process. */
   pollIntervalMs?: number;
 };
@@ -166,7 +169,7 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
           at: event.at ?? new Date().toISOString(),
           metadata: event.metadata,
         };
-        const hash = eventHash(previousHash, envelope, data);
+        const hash = eventHash(options.key, previousHash, envelope, data);
         const m = envelope.metadata;
         insert.run(
           position,
@@ -272,37 +275,20 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
         fromPosition,
         subscribeOptions,
       ),
-    verify: () => {
-      let previousHash = GENESIS_HASH;
-      let expectedPosition = 1;
-      let checked = 0;
+    verify: (anchor) => {
+      const verifier = new ChainVerifier(options.key, anchor);
       const rows = db
         .prepare<[], Row>(`SELECT ${COLUMNS} FROM events ORDER BY position`)
         .raw(true)
         .iterate();
       for (const row of rows) {
-        const event = toEvent(row);
-        if (event.position !== expectedPosition) {
-          return Promise.resolve({
-            ok: false,
-            checked,
-            position: expectedPosition,
-            reason: 'missing event',
-          } satisfies VerifyResult);
+        const failure = verifier.next(toEvent(row), row[7]);
+        if (failure !== undefined) {
+          (rows as { return?: () => unknown }).return?.();
+          return Promise.resolve(verifier.fail(failure));
         }
-        if (eventHash(previousHash, event, row[7]) !== event.hash) {
-          return Promise.resolve({
-            ok: false,
-            checked,
-            position: event.position,
-            reason: 'hash mismatch',
-          } satisfies VerifyResult);
-        }
-        previousHash = event.hash;
-        expectedPosition += 1;
-        checked += 1;
       }
-      return Promise.resolve({ ok: true, checked } satisfies VerifyResult);
+      return Promise.resolve(verifier.finish());
     },
     close: () => {
       db.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSecretKey } from '@berth/auth';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
@@ -7,10 +8,15 @@ import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } fr
 export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
 export type RunningService = { stop: () => Promise<unknown> };
 
-const Env = z.object({ BERTH_LOG_LEVEL: z.string().default('info') });
+const Env = z.object({
+  BERTH_LOG_LEVEL: z.string().default('info'),
+  BERTH_SECRET_KEY: z
+    .string()
+    .min(1, 'BERTH_SECRET_KEY (32 bytes, base64) is required in cluster mode'),
+});
 
 /**
- * Cluster mode for one service: reads BERTH_NATS_*, BERTH_STORE…, connects, starts, and
+ * Cluster mode for one service: reads BERTH_NATS_*, BERTH_SECRET_KEY, BERTH_STORE…, connects, starts, and
  * stops cleanly on SIGINT/SIGTERM. A service's main.ts is one call to this.
  */
 export const runService = async (
@@ -26,7 +32,10 @@ export const runService = async (
     name: `berth-${name}`,
     maxReconnectAttempts: -1,
   });
-  const log = await openEventLog(parseEnv(EventLogEnv, env));
+  const log = await openEventLog(
+    parseEnv(EventLogEnv, env),
+    parseSecretKey(config.BERTH_SECRET_KEY),
+  );
   const service = await start({ nc, log, logger });
   logger.info(`${name} service ready`);
 

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseSecretKey } from '@berth/auth';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { freePort } from '@berth/local-infra';
 
 export type BerthProcess = {
@@ -15,6 +17,8 @@ export type BerthProcess = {
   readyMs: number;
   /** Every /healthz status seen while waiting (0 = no answer yet). */
   statuses: number[];
+  /** Its SQLite event log, opened with its own key (so `verify` holds); close it after use. */
+  openLog: () => EventLog;
   /** Stops it with SIGINT and removes its data directory. */
   stop: () => Promise<void>;
 };
@@ -62,6 +66,13 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
     output: () => output,
     readyMs: Date.now() - started,
     statuses,
+    openLog: () =>
+      openSqliteEventLog({
+        file: join(dataDir, 'events.db'),
+        key: chainKey(
+          parseSecretKey(env.BERTH_SECRET_KEY ?? readFileSync(join(dataDir, 'secret.key'), 'utf8')),
+        ),
+      }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGINT');

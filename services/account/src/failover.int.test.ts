@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import type { AccountEvent } from '@berth/contracts';
+import { generateSecretKey, parseSecretKey } from '@berth/auth';
 import { sendCommand } from '@berth/bus';
-import { openSqliteEventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { startNatsServer, type LocalNats } from '@berth/local-infra';
 
@@ -16,6 +17,7 @@ let nats: LocalNats;
 let client: NatsConnection;
 let dataDir: string;
 const instances: ChildProcess[] = [];
+const secretKey = generateSecretKey();
 
 const startInstance = (name: string) =>
   new Promise<ChildProcess>((resolve, reject) => {
@@ -24,6 +26,7 @@ const startInstance = (name: string) =>
         ...process.env,
         ...nats.env,
         BERTH_DATA_DIR: dataDir,
+        BERTH_SECRET_KEY: secretKey,
         BERTH_ADMIN_PASSWORD: 'failover-admin',
         BERTH_LOG_LEVEL: 'info',
       },
@@ -78,7 +81,10 @@ it('keeps exactly-once AddAccount across a SIGKILLed instance', async () => {
   expect(doomed?.signalCode).toBe('SIGKILL');
   expect(retried).toBeGreaterThan(0);
 
-  const log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
+  const log = openSqliteEventLog({
+    file: join(dataDir, 'events.db'),
+    key: chainKey(parseSecretKey(secretKey)),
+  });
   const events = (await log.readAll(1, {
     filter: { types: ['AccountAdded', 'AccountDeleted'] },
   })) as unknown as AccountEvent[];

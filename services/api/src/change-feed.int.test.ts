@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@berth/contracts';
-import { openSqliteEventLog, type EventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { ChangeFeed } from './change-feed.js';
 
 const metadata = { actor: 't', commandId: 'c', correlationId: 'c', causationId: 'c' };
@@ -28,7 +29,7 @@ const take = async <T>(follower: AsyncIterable<T[]> & { close(): void }, count: 
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'berth-feed-'));
-  log = openSqliteEventLog({ file: join(dir, 'events.db') });
+  log = openSqliteEventLog({ file: join(dir, 'events.db'), key: chainKey(randomBytes(32)) });
   appended = 0;
 });
 afterEach(async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseSecretKey } from '@berth/auth';
 import { NatsEnv, parseEnv, port } from '@berth/config';
 import { EventLogEnv } from '@berth/eventlog';
 import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
@@ -13,6 +14,9 @@ const Env = z.object({
     .min(10)
     .default(DEFAULT_STREAM_LIMITS.writeTimeoutMs),
   BERTH_LOG_LEVEL: z.string().default('info'),
+  BERTH_SECRET_KEY: z
+    .string()
+    .min(1, 'BERTH_SECRET_KEY (32 bytes, base64) is required in cluster mode'),
 });
 
 /** Change-stream limits from the environment (shared with one-machine mode). */
@@ -31,6 +35,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,
     streamLimits: readStreamLimits(env),
     store: parseEnv(EventLogEnv, env),
+    secretKey: parseSecretKey(e.BERTH_SECRET_KEY),
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

@@ -8,7 +8,7 @@ import { start } from './start.js';
 const config = readConfig(process.env);
 const logger = createLogger('api', config.logLevel);
 keepServingOnStrayErrors(logger);
-const log = await openEventLog(config.store);
+const log = await openEventLog(config.store, config.secretKey);
 const nc = await connect({ ...config.nats, name: 'berth-api', maxReconnectAttempts: -1 });
 const api = await start(config, {
   logger,

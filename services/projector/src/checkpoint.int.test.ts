@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openSqliteEventLog, type EventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { startNatsServer, type LocalNats } from '@berth/local-infra';
 import { replay } from './replay.js';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connect(nats.access);
   dir = mkdtempSync(join(tmpdir(), 'berth-checkpoint-'));
-  log = openSqliteEventLog({ file: join(dir, 'events.db') });
+  log = openSqliteEventLog({ file: join(dir, 'events.db'), key: chainKey(randomBytes(32)) });
 });
 afterAll(async () => {
   await log.close();

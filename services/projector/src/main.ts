@@ -1,7 +1,23 @@
 // Cluster mode: `node services/projector/dist/main.js`, configured by the environment.
+import { Etcd3 } from 'etcd3';
 import { runService } from '@berth/runtime';
-import { readCheckpointFile } from './config.js';
+import { etcdAnchors } from './anchor.js';
+import { readConfig } from './config.js';
 import { start } from './start.js';
 
-const checkpointFile = readCheckpointFile(process.env);
-await runService('projector', process.env, (deps) => start({ ...deps, checkpointFile }));
+const { checkpointFile, etcdUrl, anchorEveryMs } = readConfig(process.env);
+const etcd = new Etcd3({ hosts: etcdUrl });
+await runService('projector', process.env, async (deps) => {
+  const projector = await start({
+    ...deps,
+    checkpointFile,
+    anchors: etcdAnchors(etcd),
+    anchorEveryMs,
+  });
+  return {
+    stop: async () => {
+      await projector.stop();
+      etcd.close();
+    },
+  };
+});

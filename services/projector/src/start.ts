@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@berth/bus';
 import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
+import { anchorPeriodically, type Anchors } from './anchor.js';
 import { serveQueries } from './handlers/queries.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ReadModel } from './read-model.js';
@@ -13,6 +14,10 @@ export type ProjectorDeps = {
   checkpointFile?: string | undefined;
   /** Save after this many new events (and on stop). */
   checkpointEvery?: number;
+  /** Where the head is anchored outside the log (etcd); none: `verify` checks the chain only. */
+  anchors?: Anchors | undefined;
+  /** How often the head is anchored. */
+  anchorEveryMs?: number;
 };
 
 /**
@@ -25,12 +30,15 @@ export const start = async ({
   logger,
   checkpointFile,
   checkpointEvery = 10_000,
+  anchors,
+  anchorEveryMs = 10_000,
 }: ProjectorDeps) => {
   const saved =
     checkpointFile === undefined ? undefined : await loadCheckpoint(checkpointFile, log);
   const model = saved === undefined ? new ReadModel() : ReadModel.restore(saved);
   const resumedFrom = model.position;
-  let lastHash = '';
+  let lastHash =
+    resumedFrom === 0 ? '' : ((await log.readAll(resumedFrom, { limit: 1 }))[0]?.hash ?? '');
   let savedAt = model.position;
   const checkpoint = () => {
     if (checkpointFile === undefined || model.position === savedAt) return;
@@ -51,13 +59,23 @@ export const start = async ({
   });
   // Serve queries only once the model has caught up with the log as it was at start.
   await model.reached(await log.head(), 10 * 60_000);
-  const queries = serveQueries(nc, model, log);
+  const queries = serveQueries(nc, model, log, anchors);
+  const anchoring =
+    anchors === undefined
+      ? undefined
+      : anchorPeriodically(
+          anchors,
+          () => ({ position: model.position, hash: lastHash }),
+          logger,
+          anchorEveryMs,
+        );
   logger.info({ position: model.position, resumedFrom }, 'read model caught up');
   return {
     model,
     resumedFrom,
     stop: async () => {
       await queries.stop();
+      await anchoring?.stop();
       subscription.close();
       await following.catch(() => undefined);
       checkpoint();

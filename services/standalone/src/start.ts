@@ -6,7 +6,7 @@ import { start as startApi } from '@berth/api';
 import { start as startExecutor } from '@berth/docker-executor';
 import { start as startEngineRegistry } from '@berth/engine-registry';
 import { start as startHeartbeat } from '@berth/heartbeat';
-import { start as startProjector } from '@berth/projector';
+import { etcdAnchors, start as startProjector } from '@berth/projector';
 import { DEFAULT_ROUTER, start as startRouter } from '@berth/router';
 import { start as startScheduler } from '@berth/scheduler';
 import { connectNats, type NatsConnection } from '@berth/bus';
@@ -60,7 +60,8 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     const etcdUrl =
       config.etcdUrl ??
       (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger)).url;
-    const log = await openEventLog(config.store);
+    const secretKey = loadSecretKey(config.secretKey, config.dataDir);
+    const log = await openEventLog(config.store, secretKey);
     running.push({ name: 'event log', stop: () => log.close() });
     const nc = await connectNats({
       ...nats,
@@ -77,9 +78,10 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       log,
       logger: logger.child({ service: 'projector' }),
       checkpointFile: join(config.dataDir, 'read-model.checkpoint.json'),
+      anchors: etcdAnchors(etcd),
+      anchorEveryMs: config.anchorEveryMs,
     });
     running.push({ name: 'projector', stop: projector.stop });
-    const secretKey = loadSecretKey(config.secretKey, config.dataDir);
     const registry = await startEngineRegistry({
       nc,
       log,

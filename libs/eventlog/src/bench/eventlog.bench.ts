@@ -1,5 +1,6 @@
 // `npm run bench -- eventlog`: append and subscribe throughput of the event log adapters,
 // each beside a baseline measured in the same run on the same machine.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +9,12 @@ import Database from 'better-sqlite3';
 import { r } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { NewEvent } from '@berth/contracts';
+import { chainKey } from '../hash-chain.js';
 import type { EventLog } from '../port.js';
 import { openRethinkEventLog, parseRethinkUrl } from '../rethinkdb.js';
 import { openSqliteEventLog } from '../sqlite.js';
+
+const key = chainKey(randomBytes(32));
 
 const commandId = newId();
 const metadata = { actor: 'bench', commandId, correlationId: commandId, causationId: commandId };
@@ -101,7 +105,7 @@ const benchSqlite = async () => {
     const baseline1 = { name: 'raw SQLite inserts', perSecond: rate(2_000, base1.elapsed) };
     base1.db.close();
 
-    const log = openSqliteEventLog({ file: join(dir, 'events.db') });
+    const log = openSqliteEventLog({ file: join(dir, 'events.db'), key });
     report(
       'append, batches of 100 (100,000 events)',
       100_000,
@@ -161,7 +165,7 @@ const benchRethink = async (url: string) => {
   const admin = await r.connect({ host: server.host, port: server.port, silent: true });
   console.log(`\nRethinkDB event log (${server.host}:${server.port}, durability hard)`);
   try {
-    const log = await openRethinkEventLog({ host: server.host, port: server.port, db });
+    const log = await openRethinkEventLog({ host: server.host, port: server.port, db, key });
     const baseTable = r.db(db).table('baseline_inserts');
     await r.db(db).tableCreate('baseline_inserts').run(admin);
     const baseMs = await time(async () => {

@@ -1,6 +1,7 @@
 // `npm run bench -- engines`: the heartbeat watching 200 simulated engines (tiny HTTP servers
 // answering /_ping, in a child process): its CPU time per minute beside a bare probe loop doing
 // the same pings, and how long it takes to notice one that dies.
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { generateSecretKey, parseSecretKey } from '@berth/auth';
 import { engineStream } from '@berth/contracts';
-import { openSqliteEventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { forEachBounded } from '../probe.js';
 import { DEFAULT_HEARTBEAT, start } from '../start.js';
@@ -42,7 +43,7 @@ const servers = spawn(process.execPath, ['-e', SERVERS], { stdio: ['pipe', 'pipe
 try {
   const [line] = (await once(servers.stdout, 'data')) as [Buffer];
   const ports = JSON.parse(line.toString()) as number[];
-  const log = openSqliteEventLog({ file: join(dir, 'events.db') });
+  const log = openSqliteEventLog({ file: join(dir, 'events.db'), key: chainKey(randomBytes(32)) });
   const id = newId();
   const metadata = { actor: 'bench', commandId: id, correlationId: id, causationId: id };
   for (const [i, port] of ports.entries()) {

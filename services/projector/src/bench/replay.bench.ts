@@ -1,11 +1,12 @@
 // `npm run bench -- replay`: rebuild the read model from a 1,000,000-event log (SQLite) of the
 // mix a running Berth writes, beside the time to merely read those events.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NewEvent } from '@berth/contracts';
-import { openSqliteEventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { replay } from '../replay.js';
 
@@ -133,7 +134,7 @@ const mixed = (i: number): [string, NewEvent] => {
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-replay-'));
 try {
-  const log = openSqliteEventLog({ file: join(dir, 'events.db') });
+  const log = openSqliteEventLog({ file: join(dir, 'events.db'), key: chainKey(randomBytes(32)) });
   const filled = performance.now();
   for (let i = 0; i < TOTAL; i += 1000) {
     const batch = Array.from({ length: 1000 }, (_, k) => mixed(i + k));

@@ -2,6 +2,7 @@ import { Queries, type ClusterInfo } from '@berth/contracts';
 import { serveQuery, type NatsConnection } from '@berth/bus';
 import { ConflictError, NotFoundError, UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
+import type { Anchors } from '../anchor.js';
 import type { ReadModel } from '../read-model.js';
 import { replayAndCompare } from '../replay.js';
 import { listEvents } from './events.js';
@@ -10,7 +11,12 @@ const SERVICE = 'projector';
 const WAIT_MS = 5000;
 
 /** Query endpoints over the read model, in queue group `berth.projector`. */
-export const serveQueries = (nc: NatsConnection, model: ReadModel, log: EventLog) => {
+export const serveQueries = (
+  nc: NatsConnection,
+  model: ReadModel,
+  log: EventLog,
+  anchors: Anchors | undefined,
+) => {
   const caughtUp = async (atLeast: number | undefined) => {
     if (atLeast !== undefined && !(await model.reached(atLeast, WAIT_MS))) {
       throw new UnavailableError(`the read model has not reached position ${atLeast} yet`);
@@ -68,7 +74,7 @@ export const serveQueries = (nc: NatsConnection, model: ReadModel, log: EventLog
       name: 'VerifyLog',
       schema: Queries.VerifyLog,
       service: SERVICE,
-      handle: () => log.verify(),
+      handle: async () => log.verify(await anchors?.read()),
     }),
     serveQuery(nc, {
       name: 'ListContainers',

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openSqliteEventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog } from '@berth/eventlog';
 import { startHollowEngines, type HollowEngines } from '@berth/hollow-engines';
 import { spawnBerth, type BerthProcess } from '@berth/testkit/berth-process';
 
@@ -95,7 +95,11 @@ const hollowContainers = (running: boolean) =>
 
 /** How long the read model takes to reach the log's head as it is now. */
 const projectionLagMs = async (dataDir: string) => {
-  const log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
+  // Only the head is read, so any key opens it.
+  const log = openSqliteEventLog({
+    file: join(dataDir, 'events.db'),
+    key: chainKey(randomBytes(32)),
+  });
   const head = await log.head();
   await log.close();
   const started = performance.now();
