@@ -1,7 +1,7 @@
 import type { Command, Context } from '../command.js';
 import { UsageError } from '../command.js';
 import { CliError } from '../client.js';
-import { table } from '../output.js';
+import { printable, table } from '../output.js';
 
 type AuditEvent = { position: number; type: string; at: string; actor: string; message: string };
 
@@ -17,7 +17,8 @@ const FILTERS = [
   'until',
 ] as const;
 
-const line = (e: AuditEvent) => `${e.position}  ${e.at}  ${e.actor}  ${e.type}  ${e.message}`;
+const line = (e: AuditEvent) =>
+  printable(`${e.position}  ${e.at}  ${e.actor}  ${e.type}  ${e.message}`);
 
 /** Prints the change stream (SSE) until interrupted, one line (or JSON) per event. */
 const follow = async (context: Context, query: URLSearchParams) => {
