@@ -151,4 +151,23 @@ describe('accounts, login and access control', () => {
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ error: { code: 'rate_limited' } });
   });
+
+  it('records a failed login the same way whether the account exists or not', async () => {
+    expect((await login('admin', 'not-the-password')).status).toBe(401);
+    expect((await login('nobody-here', 'not-the-password')).status).toBe(401);
+    const admin = await login('admin', ADMIN_PASSWORD);
+    const events = (
+      await call('GET', '/api/events?type=LoginFailed&count=100', { token: admin.token })
+    ).body as { message: string }[];
+    const about = (username: string) =>
+      events.find((e) => e.message.includes(` ${username} `))?.message.replace(username, 'X');
+    expect(about('admin')).toBeDefined();
+    expect(about('admin')).toBe(about('nobody-here'));
+  });
+
+  it('answers a login with control characters in the username with 400 naming the field', async () => {
+    const response = await login('adm\u001b[2Jin', 'whatever-1');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: 'invalid', field: 'username' } });
+  });
 });

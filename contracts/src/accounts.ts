@@ -18,7 +18,7 @@ export const Source = z.string().max(128);
 
 // --- HTTP bodies ---------------------------------------------------------------------------
 export const LoginBody = z.strictObject({
-  username: z.string().max(64),
+  username: Username,
   password: z.string().max(256),
 });
 export const AddAccountBody = z.strictObject({
@@ -51,7 +51,7 @@ export const ChangePassword = commandSchema(
 export const Login = commandSchema(
   'Login',
   z.strictObject({
-    username: z.string().max(64),
+    username: Username,
     password: z.string().max(256),
     source: Source,
     token: z.string().min(32).max(128),

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { NatsEnv, optionalString, parseEnv, port } from '@berth/config';
+import { readAdminConfig } from '@berth/account';
 import { readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
 import { EventLogEnv } from '@berth/eventlog';
@@ -11,8 +12,6 @@ const Env = z.object({
   BERTH_DATA_DIR: z.string().default('./data'),
   BERTH_NATS_URL: optionalString(),
   BERTH_ETCD_URL: optionalString(),
-  BERTH_ADMIN_USER: z.string().default('admin'),
-  BERTH_ADMIN_PASSWORD: optionalString(),
   BERTH_SECRET_KEY: optionalString(),
   BERTH_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
   BERTH_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
@@ -44,7 +43,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     nats: e.BERTH_NATS_URL === undefined ? undefined : parseEnv(NatsEnv, env),
     etcdUrl: e.BERTH_ETCD_URL,
     store: parseEnv(EventLogEnv, env),
-    admin: { username: e.BERTH_ADMIN_USER, password: e.BERTH_ADMIN_PASSWORD },
+    admin: readAdminConfig(env),
     /** Unset: a key generated once into `<data dir>/secret.key`. */
     secretKey: e.BERTH_SECRET_KEY,
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,

@@ -66,11 +66,11 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
         )
       ).events;
     }
-    const reason = account.status === 'active' ? 'wrong password' : 'no such account';
     await log.append(LOGIN_FAILURES_STREAM, 'any', [
       {
         type: 'LoginFailed',
-        data: { username: data.username, source: data.source, reason },
+        // The same reason whether the account exists or not: the log does not tell either.
+        data: { username: data.username, source: data.source, reason: 'invalid credentials' },
         metadata: eventMetadataOf(metadata),
       },
     ]);
