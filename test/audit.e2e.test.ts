@@ -1,6 +1,7 @@
 // The audit log proves itself on a running Berth: its head is anchored outside the store, so
 // `verify` names an edited event, a chain made again without the key, and a cut tail.
 import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,6 +50,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await berth.stop();
+});
+
+it('keeps its data directory to its own user: directories 0700, files 0600', () => {
+  const mode = (name: string) => statSync(join(berth.dataDir, name)).mode & 0o777;
+  expect(mode('.')).toBe(0o700);
+  expect(mode('etcd')).toBe(0o700);
+  const files = readdirSync(berth.dataDir).filter((name) => name !== 'etcd');
+  expect(files).toEqual(
+    expect.arrayContaining(['events.db', 'events.db-wal', 'events.db-shm', 'secret.key']),
+  );
+  expect(Object.fromEntries(files.map((name) => [name, mode(name)]))).toEqual(
+    Object.fromEntries(files.map((name) => [name, 0o600])),
+  );
 });
 
 it('anchors the head in etcd and the service log, and verifies against it', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { newId } from '@berth/ids';
@@ -93,7 +93,9 @@ const filterSql = (filter: EventFilter | undefined): { sql: string; params: unkn
 
 /** The embedded event log: one SQLite file in WAL mode, every commit synced to disk. */
 export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => {
-  mkdirSync(dirname(options.file), { recursive: true });
+  mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+  // Made owner-only before SQLite opens it; its -wal and -shm files take the same mode.
+  closeSync(openSync(options.file, 'a', 0o600));
   // The busy timeout is set at open: processes opening a new file at once wait for each other
   // even while one of them switches it to WAL.
   const db = new Database(options.file, { timeout: 5000 });

@@ -6,7 +6,7 @@ export type LocalEtcd = { url: string; pid: number; stop: () => Promise<void> };
 
 /** Starts Debian's `etcd` as a one-member cluster on free loopback ports. */
 export const startEtcd = async (dataDir: string): Promise<LocalEtcd> => {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;

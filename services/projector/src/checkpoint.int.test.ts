@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
@@ -50,6 +50,7 @@ it('resumes from its checkpoint after a stop and after a crash, ending equal to 
   const first = await start({ nc, log, logger, checkpointFile: file, checkpointEvery: 5 });
   expect(first.resumedFrom).toBe(0);
   await first.stop();
+  expect(statSync(file).mode & 0o777).toBe(0o600); // it holds every account's data
 
   await addAccounts(20, 10);
   const second = await start({ nc, log, logger, checkpointFile: file, checkpointEvery: 5 });

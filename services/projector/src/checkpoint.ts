@@ -7,7 +7,9 @@ type Checkpoint = { hash: string; snapshot: ReadModelSnapshot };
 
 /** Writes atomically (temp file, then rename), so a crash leaves the old or the new one. */
 export const saveCheckpoint = (file: string, snapshot: ReadModelSnapshot, hash: string) => {
-  writeFileSync(`${file}.tmp`, JSON.stringify({ hash, snapshot } satisfies Checkpoint));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ hash, snapshot } satisfies Checkpoint), {
+    mode: 0o600,
+  });
   renameSync(`${file}.tmp`, file);
 };
 

@@ -1,4 +1,5 @@
 // The composition root of one-machine mode: the only module that starts several services.
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { start as startAccount } from '@berth/account';
@@ -54,6 +55,9 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
   running.push({ name: 'api', stop: api.stop });
 
   try {
+    // The log, the secret key, the checkpoint and etcd's data: readable by this user alone.
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(config.dataDir, 0o700);
     const nats =
       config.nats ??
       (await spawned('nats-server', startNatsServer(config.dataDir), running, logger)).access;
