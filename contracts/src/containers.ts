@@ -19,6 +19,16 @@ const HostName = z
   .max(253)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a DNS name');
 
+/** A namespace mode Docker knows: one of `modes`, or `container:<name or id>`. */
+const NamespaceMode = (modes: string[]) =>
+  z
+    .string()
+    .max(128)
+    .refine(
+      (mode) => modes.includes(mode) || /^container:[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(mode),
+      `must be ${modes.join(', ')} or container:<name>`,
+    );
+
 /** Defaults: a tenth of a CPU and 64 MB, so every replica has limits and a reservation. */
 export const DEFAULT_CPUS = 0.1;
 export const DEFAULT_MEMORY_MB = 64;
@@ -81,6 +91,36 @@ export const ImageSpec = z.strictObject({
     .string()
     .max(128)
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be a network name')
+    .optional(),
+  // Options that reach the engine's host: admins only (see host-access.ts).
+  privileged: z.boolean().optional(),
+  /** Linux capabilities to add, as `NET_ADMIN` or `CAP_NET_ADMIN`. */
+  capAdd: z
+    .array(z.string().regex(/^(CAP_)?[A-Z][A-Z_]*$/, 'must be a capability such as NET_ADMIN'))
+    .max(64)
+    .optional(),
+  /** Host devices: `/dev/x[:/dev/y][:rwm]`. */
+  devices: z
+    .array(
+      z
+        .string()
+        .max(256)
+        .regex(/^\/dev\/[^:\s]+(:\/[^:\s]+)?(:[rwm]{1,3})?$/, 'must be /dev/x[:/dev/y][:rwm]'),
+    )
+    .max(32)
+    .optional(),
+  pidMode: NamespaceMode(['host']).optional(),
+  ipcMode: NamespaceMode(['none', 'private', 'shareable', 'host']).optional(),
+  utsMode: z.literal('host').optional(),
+  usernsMode: z.literal('host').optional(),
+  sysctls: z
+    .record(z.string().regex(/^[a-z0-9_.]+$/, 'must be a sysctl such as net.ipv4.ip_forward'), Arg)
+    .optional(),
+  securityOpt: z.array(z.string().min(1).max(256)).max(16).optional(),
+  cgroupParent: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9_./-]+$/, 'must be a cgroup path')
     .optional(),
 });
 export type ImageSpec = z.infer<typeof ImageSpec>;

@@ -3,6 +3,7 @@ export * from './audit.js';
 export * from './containers.js';
 export * from './engines.js';
 export * from './errors.js';
+export * from './host-access.js';
 export * from './ids.js';
 export * from './messages.js';
 export * from './params.js';

@@ -6,6 +6,8 @@ import { Ulid } from './ids.js';
 export const CommandMetadata = z.strictObject({
   commandId: Ulid,
   actor: z.string().min(1).max(64),
+  /** The actor's role as the api checked it; a command without one is treated as a user's. */
+  role: z.enum(['admin', 'user']).optional(),
   correlationId: Ulid.optional(),
   causationId: Ulid.optional(),
 });

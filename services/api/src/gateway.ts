@@ -5,13 +5,14 @@ import {
   type CommandResult,
   type NatsConnection,
 } from '@berth/bus';
-import type { ContainerLogsRequest, QueryName, QueryParams } from '@berth/contracts';
+import type { ContainerLogsRequest, QueryName, QueryParams, Role } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import { newId } from '@berth/ids';
 
 /** How routes reach the services: commands and queries over NATS, nothing else. */
 export type Gateway = {
-  command(type: string, data: unknown, actor: string): Promise<CommandResult>;
+  /** `role` goes with commands whose outcome depends on it (RunContainer's host access). */
+  command(type: string, data: unknown, actor: string, role?: Role): Promise<CommandResult>;
   query<R>(
     name: QueryName,
     params: QueryParams<QueryName>,
@@ -28,10 +29,14 @@ export const natsGateway = (nats: () => NatsConnection | undefined): Gateway => 
     return nc;
   };
   return {
-    command: (type, data, actor) =>
+    command: (type, data, actor, role) =>
       sendCommand(
         connection(),
-        { type, data, metadata: { commandId: newId(), actor } },
+        {
+          type,
+          data,
+          metadata: { commandId: newId(), actor, ...(role === undefined ? {} : { role }) },
+        },
         { timeoutMs: 10_000, retries: 2 },
       ),
     query: (name, params, options) => sendQuery(connection(), name, params, options),

@@ -39,7 +39,31 @@ export const createOptions = (
     ...(spec.links === undefined ? {} : { Links: spec.links }),
     ...(spec.restartPolicy === undefined ? {} : { RestartPolicy: { Name: spec.restartPolicy } }),
     ...(spec.networkMode === undefined ? {} : { NetworkMode: spec.networkMode }),
+    ...hostOptions(spec),
   },
+});
+
+/** `/dev/x[:/dev/y][:rwm]` as Docker's device mapping. */
+const deviceMapping = (device: string) => {
+  const [onHost = '', inContainer, permissions] = device.split(':');
+  const perms =
+    inContainer !== undefined && !inContainer.startsWith('/') ? inContainer : permissions;
+  const target = inContainer?.startsWith('/') === true ? inContainer : onHost;
+  return { PathOnHost: onHost, PathInContainer: target, CgroupPermissions: perms ?? 'rwm' };
+};
+
+/** The host-reaching options (admins only; the scheduler refuses them to users). */
+const hostOptions = (spec: ImageSpec) => ({
+  ...(spec.privileged === undefined ? {} : { Privileged: spec.privileged }),
+  ...(spec.capAdd === undefined ? {} : { CapAdd: spec.capAdd }),
+  ...(spec.devices === undefined ? {} : { Devices: spec.devices.map(deviceMapping) }),
+  ...(spec.pidMode === undefined ? {} : { PidMode: spec.pidMode }),
+  ...(spec.ipcMode === undefined ? {} : { IpcMode: spec.ipcMode }),
+  ...(spec.utsMode === undefined ? {} : { UTSMode: spec.utsMode }),
+  ...(spec.usernsMode === undefined ? {} : { UsernsMode: spec.usernsMode }),
+  ...(spec.sysctls === undefined ? {} : { Sysctls: spec.sysctls }),
+  ...(spec.securityOpt === undefined ? {} : { SecurityOpt: spec.securityOpt }),
+  ...(spec.cgroupParent === undefined ? {} : { CgroupParent: spec.cgroupParent }),
 });
 
 /**

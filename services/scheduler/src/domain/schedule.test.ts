@@ -26,6 +26,36 @@ const countBy = (engines: string[]) =>
   engines.reduce<Record<string, number>>((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {});
 
 describe('schedule decider', () => {
+  it("refuses a user's spec that reaches the host, naming the field, and runs an admin's", () => {
+    const escaping = { ...spec, volumes: ['data:/data', '/:/host'], networkMode: 'host' };
+    const by = (byAdmin: boolean) => () =>
+      run([], {
+        type: 'Run',
+        group: 'G9',
+        spec: escaping,
+        count: 1,
+        pull: false,
+        byAdmin,
+        pool,
+        newId,
+      });
+    expect(by(false)).toThrow(expect.objectContaining({ code: 'forbidden', field: 'volumes.1' }));
+    expect(by(true)()[0]).toMatchObject({ type: 'GroupCreated' });
+    const named = { ...spec, volumes: ['data:/data'] };
+    expect(
+      run([], {
+        type: 'Run',
+        group: 'G8',
+        spec: named,
+        count: 1,
+        pull: false,
+        byAdmin: false,
+        pool,
+        newId,
+      })[0],
+    ).toMatchObject({ type: 'GroupCreated' });
+  });
+
   it('creates a group and spreads its replicas 4/4/4; refuses what does not fit, saying how many do', () => {
     const history: ContainerEvent[] = [];
     const events = run(history, {
@@ -34,23 +64,42 @@ describe('schedule decider', () => {
       spec,
       count: 12,
       pull: false,
+      byAdmin: false,
       pool,
       newId,
     });
     expect(events[0]).toMatchObject({ type: 'GroupCreated', data: { group: 'G1', desired: 12 } });
     expect(countBy(placedOn(events))).toEqual({ e1: 4, e2: 4, e3: 4 });
     expect(() =>
-      run(history, { type: 'Run', group: 'G2', spec, count: 1, pull: false, pool, newId }),
+      run(history, {
+        type: 'Run',
+        group: 'G2',
+        spec,
+        count: 1,
+        pull: false,
+        byAdmin: false,
+        pool,
+        newId,
+      }),
     ).toThrow(/only 0 of 1 replicas fit: not enough free CPU or memory/);
     const ssd = { ...spec, labels: ['gpu'] };
     expect(() =>
-      run([], { type: 'Run', group: 'G3', spec: ssd, count: 1, pull: false, pool, newId }),
+      run([], {
+        type: 'Run',
+        group: 'G3',
+        spec: ssd,
+        count: 1,
+        pull: false,
+        byAdmin: false,
+        pool,
+        newId,
+      }),
     ).toThrow(/no healthy engine has the labels gpu/);
   });
 
   it('records a service name; a live group keeps it, one scaled to nothing gives it up', () => {
     const history: ContainerEvent[] = [];
-    const web = { spec, count: 1, pull: false, pool, newId, name: 'web' } as const;
+    const web = { spec, count: 1, pull: false, byAdmin: false, pool, newId, name: 'web' } as const;
     expect(run(history, { type: 'Run', group: 'G1', ...web })[0]).toMatchObject({
       type: 'GroupCreated',
       data: { group: 'G1', name: 'web' },
@@ -66,9 +115,27 @@ describe('schedule decider', () => {
 
   it('scales down from the most loaded engine first, and up onto the freest', () => {
     const history: ContainerEvent[] = [];
-    run(history, { type: 'Run', group: 'G1', spec, count: 3, pull: false, pool, newId });
+    run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 3,
+      pull: false,
+      byAdmin: false,
+      pool,
+      newId,
+    });
     const single = { ...spec, cpus: 1 };
-    run(history, { type: 'Run', group: 'G2', spec: single, count: 1, pull: false, pool, newId }); // e1: 1.5 CPU
+    run(history, {
+      type: 'Run',
+      group: 'G2',
+      spec: single,
+      count: 1,
+      pull: false,
+      byAdmin: false,
+      pool,
+      newId,
+    }); // e1: 1.5 CPU
     const down = run(history, { type: 'Scale', group: 'G1', count: 2, pool, newId });
     expect(down).toMatchObject([
       { type: 'GroupScaled', data: { desired: 2, previous: 3 } },
@@ -86,6 +153,7 @@ describe('schedule decider', () => {
       spec,
       count: 2,
       pull: false,
+      byAdmin: false,
       pool,
       newId,
     });
@@ -106,6 +174,7 @@ describe('schedule decider', () => {
       spec,
       count: 6,
       pull: false,
+      byAdmin: false,
       pool,
       newId,
     });
@@ -146,6 +215,7 @@ describe('schedule decider', () => {
       spec,
       count: 1,
       pull: false,
+      byAdmin: false,
       pool,
       newId,
     });

@@ -1,6 +1,6 @@
-import { dockerNameOf, type ContainerEvent, type ImageSpec } from '@berth/contracts';
+import { dockerNameOf, hostEscapes, type ContainerEvent, type ImageSpec } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
-import { ConflictError, NotFoundError, RejectedError } from '@berth/errors';
+import { ConflictError, ForbiddenError, NotFoundError, RejectedError } from '@berth/errors';
 import { placeOne, type Candidate, type Demand } from '@berth/placement';
 
 type Replica = { container: string; group: string; engine: string; cpus: number; memory: number };
@@ -34,6 +34,8 @@ export type ScheduleCommand =
       count: number;
       pull: boolean;
       name?: string | undefined;
+      /** Only an admin's spec may reach the engine's host (host paths, host network…). */
+      byAdmin: boolean;
       pool: Pool;
       newId: NewId;
     }
@@ -175,6 +177,9 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
   decide(command, state) {
     switch (command.type) {
       case 'Run': {
+        const [escape] = command.byAdmin ? [] : hostEscapes(command.spec);
+        if (escape !== undefined)
+          throw new ForbiddenError(`${escape.field}: ${escape.reason}`, { field: escape.field });
         const name = command.name;
         if (name !== undefined) {
           for (const other of state.groups.values()) {

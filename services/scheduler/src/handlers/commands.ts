@@ -23,7 +23,14 @@ export const serveScheduleCommands = (
       service: SERVICE,
       handle: async ({ data, metadata }) =>
         schedule.handle(
-          { type: 'Run', group: newId(), ...data, pool: await pool(), newId },
+          {
+            type: 'Run',
+            group: newId(),
+            ...data,
+            byAdmin: metadata.role === 'admin',
+            pool: await pool(),
+            newId,
+          },
           metadata,
         ),
     }),
