@@ -29,6 +29,36 @@ const NamespaceMode = (modes: string[]) =>
       `must be ${modes.join(', ')} or container:<name>`,
     );
 
+/**
+ * A replica's health check: `cmd` runs in the container; `http` asks the container's own
+ * port (`wget` inside it, so the image needs busybox's or GNU's wget). Exactly one of the two.
+ */
+export const HealthcheckSpec = z
+  .strictObject({
+    cmd: z.array(Arg).min(1).max(64).optional(),
+    http: z
+      .strictObject({
+        port: z.number().int().min(1).max(65_535),
+        path: z
+          .string()
+          .max(1024)
+          .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'must be a URL path such as /healthz')
+          .default('/'),
+      })
+      .optional(),
+    intervalSeconds: z.number().int().min(1).max(3600).default(10),
+    timeoutSeconds: z.number().int().min(1).max(300).default(5),
+    retries: z.number().int().min(1).max(100).default(3),
+    startPeriodSeconds: z.number().int().min(0).max(3600).default(0),
+  })
+  .refine(
+    (h) => (h.cmd === undefined) !== (h.http === undefined),
+    'needs exactly one of cmd or http',
+  );
+export type HealthcheckSpec = z.infer<typeof HealthcheckSpec>;
+export const ContainerHealth = z.enum(['starting', 'healthy', 'unhealthy']);
+export type ContainerHealth = z.infer<typeof ContainerHealth>;
+
 /** Defaults: a tenth of a CPU and 64 MB, so every replica has limits and a reservation. */
 export const DEFAULT_CPUS = 0.1;
 export const DEFAULT_MEMORY_MB = 64;
@@ -86,6 +116,7 @@ export const ImageSpec = z.strictObject({
     )
     .max(64)
     .optional(),
+  /** Berth restarts with backoff unless `no` (or `on-failure` after exit 0). */
   restartPolicy: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).optional(),
   networkMode: z
     .string()
@@ -122,6 +153,8 @@ export const ImageSpec = z.strictObject({
     .max(256)
     .regex(/^[A-Za-z0-9_./-]+$/, 'must be a cgroup path')
     .optional(),
+
+  healthcheck: HealthcheckSpec.optional(),
 });
 export type ImageSpec = z.infer<typeof ImageSpec>;
 
@@ -267,6 +300,26 @@ export const ContainerEvents = {
     reason: z.string(),
   }),
   ContainerFailed: z.object({ container: z.string(), engine: z.string(), reason: z.string() }),
+  /** Exited without Berth asking; the executor starts it again at `until` (epoch ms). */
+  ContainerBackoff: z.object({
+    container: z.string(),
+    engine: z.string(),
+    exitCode: z.number().nullable(),
+    reason: z.string(),
+    /** Restarts so far, this one included. */
+    restarts: z.number(),
+    delayMs: z.number(),
+    until: z.number(),
+  }),
+  /** Exited 0 under restart policy `no` or `on-failure`: done, not failed. */
+  ContainerCompleted: z.object({ container: z.string(), engine: z.string(), exitCode: z.number() }),
+  /** Docker's health check changed its verdict; `unhealthy` replicas are replaced. */
+  ContainerHealthChanged: z.object({
+    container: z.string(),
+    engine: z.string(),
+    health: ContainerHealth,
+    reason: z.string(),
+  }),
   ContainerDestroyed: z.object({ container: z.string(), engine: z.string(), reason: z.string() }),
   // On `docker-<engine>`: what the engine's Docker reported (tag `docker`).
   DockerContainerEvent: z.object({
@@ -299,7 +352,15 @@ export const LABEL_CONTAINER = 'berth.container';
 export const LABEL_GROUP = 'berth.group';
 
 // --- Read shapes ------------------------------------------------------------------------------
-export const ContainerState = z.enum(['pending', 'running', 'stopped', 'failed', 'destroyed']);
+export const ContainerState = z.enum([
+  'pending',
+  'running',
+  'backoff',
+  'stopped',
+  'completed',
+  'failed',
+  'destroyed',
+]);
 export type ContainerState = z.infer<typeof ContainerState>;
 
 export const Container = z.object({
@@ -312,6 +373,10 @@ export const Container = z.object({
   ports: z.array(PublishedPort),
   createdAt: z.string(),
   reason: z.string().optional(),
+  /** Times Berth started it again after it exited by itself. */
+  restarts: z.number(),
+  /** null: the spec has no health check. */
+  health: ContainerHealth.nullable(),
   dockerId: z.string().optional(),
   cpus: z.number(),
   memory: z.number(),
@@ -329,7 +394,9 @@ export const Group = z.object({
   replicas: z.object({
     pending: z.number(),
     running: z.number(),
+    backoff: z.number(),
     stopped: z.number(),
+    completed: z.number(),
     failed: z.number(),
   }),
   containers: z.array(z.string()),

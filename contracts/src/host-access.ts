@@ -20,6 +20,8 @@ export const SPEC_FIELD_ACCESS = {
   labels: 'safe',
   ports: 'safe',
   restartPolicy: 'safe',
+  // Runs inside the container (Docker's HEALTHCHECK), asking only the container itself.
+  healthcheck: 'safe',
   volumes: 'host',
   links: 'host',
   cpuset: 'host',

@@ -148,6 +148,24 @@ const describeContainerEvent = (event: ContainerEvent): Described => {
         tags,
         refs: refsOf(event.data),
       };
+    case 'ContainerBackoff':
+      return {
+        message: `${replica(event.data)} ${event.data.reason}; restart ${event.data.restarts} in ${event.data.delayMs / 1000} s`,
+        tags: [...tags, 'restart'],
+        refs: refsOf(event.data),
+      };
+    case 'ContainerCompleted':
+      return {
+        message: `${replica(event.data)} completed with exit code ${event.data.exitCode}`,
+        tags,
+        refs: refsOf(event.data),
+      };
+    case 'ContainerHealthChanged':
+      return {
+        message: `${replica(event.data)} is ${event.data.health}${event.data.reason === '' ? '' : `: ${event.data.reason}`}`,
+        tags: [...tags, 'health'],
+        refs: refsOf(event.data),
+      };
     case 'ContainerDestroyed':
       return {
         message: `${replica(event.data)} destroyed: ${event.data.reason}`,

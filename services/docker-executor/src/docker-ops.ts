@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { LABEL_CONTAINER, LABEL_GROUP, type ImageSpec, type PublishedPort } from '@berth/contracts';
 import { within } from '@berth/docker';
+import { healthcheckOptions } from './health.js';
 
 /** What Docker said, without the transport's wrapping: "No such image: web:9". */
 export const dockerReason = (error: unknown): string => {
@@ -11,7 +12,10 @@ const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCo
 
 const portKey = (port: ImageSpec['ports'][number]) => `${port.container}/${port.protocol}`;
 
-/** The Docker create body for one replica: limits, labels, ports with automatic host ports. */
+/**
+ * The Docker create body for one replica: limits, labels, ports with automatic host ports, the
+ * health check. No Docker restart policy: Berth restarts with its own backoff (restarts.ts).
+ */
 export const createOptions = (
   replica: { id: string; group: string; name: string },
   spec: ImageSpec,
@@ -25,6 +29,7 @@ export const createOptions = (
   ...(spec.domainname === undefined ? {} : { Domainname: spec.domainname }),
   Labels: { [LABEL_CONTAINER]: replica.id, [LABEL_GROUP]: replica.group },
   ExposedPorts: Object.fromEntries(spec.ports.map((p) => [portKey(p), {}])),
+  ...healthcheckOptions(spec.healthcheck),
   HostConfig: {
     NanoCpus: Math.round(spec.cpus * 1e9),
     Memory: spec.memory * 1024 * 1024,
@@ -37,7 +42,6 @@ export const createOptions = (
     ),
     ...(spec.volumes === undefined ? {} : { Binds: spec.volumes }),
     ...(spec.links === undefined ? {} : { Links: spec.links }),
-    ...(spec.restartPolicy === undefined ? {} : { RestartPolicy: { Name: spec.restartPolicy } }),
     ...(spec.networkMode === undefined ? {} : { NetworkMode: spec.networkMode }),
     ...hostOptions(spec),
   },

@@ -1,13 +1,5 @@
 import type Docker from 'dockerode';
-import {
-  containerStream,
-  dockerStream,
-  LABEL_CONTAINER,
-  LABEL_GROUP,
-  type CommandMetadata,
-  type RecordedEvent,
-} from '@berth/contracts';
-import { handleCommand } from '@berth/decider';
+import { dockerStream, LABEL_CONTAINER, LABEL_GROUP } from '@berth/contracts';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
@@ -22,9 +14,11 @@ import {
   removeContainer,
   startContainer,
 } from './docker-ops.js';
-import { containerDecider, type ContainerCommand } from './domain/container.js';
 import type { ExecutorView, Replica } from './executor-view.js';
 import type { RouteDrains } from './route-drains.js';
+import { healthOf, recordHealth } from './health.js';
+import { causedBy, recordOnContainer } from './record.js';
+import { Restarts } from './restarts.js';
 
 export type ExecutorSettings = {
   /** Creates running at once on one engine. */
@@ -49,25 +43,6 @@ export type WorkerContext = {
   docker: (engine: string, timeoutMs: number) => Docker;
 };
 
-/** Records a fact on `container-<id>` through the container decider (deduped, versioned). */
-export const recordOnContainer = (
-  log: EventLog,
-  id: string,
-  command: ContainerCommand,
-  metadata: CommandMetadata,
-) => handleCommand(log, containerDecider, containerStream(id), command, metadata);
-
-/** Metadata of work the executor does because of an event: caused by it, in its correlation. */
-const causedBy = (event: RecordedEvent): CommandMetadata => ({
-  commandId: newId(),
-  actor: 'docker-executor',
-  correlationId: event.metadata.correlationId,
-  causationId: event.id,
-});
-
-/** A replica that ends by itself within this long of starting failed; it is not replaced. */
-const CRASH_WINDOW_MS = 10_000;
-
 const DOCKER_ACTIONS = new Set([
   'create',
   'start',
@@ -79,6 +54,7 @@ const DOCKER_ACTIONS = new Set([
   'pause',
   'unpause',
   'destroy',
+  'health_status',
 ]);
 
 type DockerMessage = {
@@ -104,11 +80,14 @@ export class EngineWorker {
   private readonly seenAtLast = new Set<string>();
   private images: number | undefined;
   private appendQueue: Promise<unknown> = Promise.resolve();
+  readonly restarts: Restarts;
 
   constructor(
     private readonly ctx: WorkerContext,
     readonly engine: string,
-  ) {}
+  ) {
+    this.restarts = new Restarts(ctx, engine, (id, job) => this.chain(id, job));
+  }
 
   async start(): Promise<void> {
     await this.loadDockerStream();
@@ -118,6 +97,7 @@ export class EngineWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.restarts.stop();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     await this.watching;
     await Promise.all(this.chains.values());
@@ -157,28 +137,16 @@ export class EngineWorker {
       return;
     }
     for (const replica of this.ctx.view.unfinished(this.engine)) this.enqueue(replica.id);
+    for (const { id, backoff } of this.ctx.view.backingOff(this.engine))
+      this.restarts.due(id, backoff.until, backoff.by);
     for (const info of listed) {
-      const id = info.Labels[LABEL_CONTAINER] ?? '';
-      const replica = this.ctx.view.replicas.get(id);
-      if (replica === undefined || replica.released !== undefined) continue;
-      if (
-        replica.outcome === 'created' &&
-        info.State !== 'running' &&
-        this.recordsDeaths(replica)
-      ) {
-        await recordOnContainer(
-          this.ctx.log,
-          id,
-          {
-            type: 'RecordExit',
-            container: id,
-            exitCode: null,
-            reason: `found ${info.State}`,
-            crashed: false,
-          },
-          causedBy(replica.placedBy),
-        ).catch(() => undefined);
-      }
+      const replica = this.ctx.view.replicas.get(info.Labels[LABEL_CONTAINER] ?? '');
+      if (replica?.outcome !== 'created' || replica.backoff !== undefined) continue;
+      // Exited while no instance watched: judged like a `die` (the decider ignores intended ones).
+      if (info.State !== 'running')
+        this.chain(replica.id, () =>
+          this.restarts.exited(replica, info.Id).catch(this.unrecorded(replica.id)),
+        );
     }
     await this.countImages(docker);
   }
@@ -275,12 +243,6 @@ export class EngineWorker {
     }
   }
 
-  /** With a restart policy Docker brings it back itself; a `die` is then no death. */
-  private recordsDeaths(replica: Replica): boolean {
-    const policy = this.ctx.view.specs.get(replica.group)?.spec.restartPolicy;
-    return policy === undefined || policy === 'no';
-  }
-
   private async loadDockerStream(): Promise<void> {
     const history = await this.ctx.log.readStream(dockerStream(this.engine));
     this.dockerVersion = history.at(-1)?.version ?? 0;
@@ -323,7 +285,9 @@ export class EngineWorker {
     } catch {
       return;
     }
-    const action = (message.Action ?? '').split(':')[0] ?? '';
+    const health = healthOf(message.Action ?? '');
+    const action =
+      health === undefined ? ((message.Action ?? '').split(':')[0] ?? '') : 'health_status';
     if (message.Type !== 'container' || !DOCKER_ACTIONS.has(action)) return;
     const timeNano = String(message.timeNano ?? 0);
     const dockerId = message.Actor?.ID ?? '';
@@ -342,7 +306,7 @@ export class EngineWorker {
       type: 'DockerContainerEvent',
       data: {
         engine: this.engine,
-        action,
+        action: health === undefined ? action : `health_status: ${health}`,
         dockerId,
         ...(container === undefined ? {} : { container }),
         ...(attributes[LABEL_GROUP] === undefined ? {} : { group: attributes[LABEL_GROUP] }),
@@ -351,43 +315,23 @@ export class EngineWorker {
       },
     });
     const replica = container === undefined ? undefined : this.ctx.view.replicas.get(container);
-    if (action !== 'die' || replica === undefined || !this.recordsDeaths(replica)) return;
+    if (replica === undefined) return;
     // A container can exit before its create is recorded; the chain waits for that record.
-    this.chain(replica.id, async () => {
-      if (replica.released !== undefined) return; // Berth removed it: no death
-      const ranMs = await this.runTime(dockerId);
-      // Ended by itself (no signal) right after starting: a crash loop in the making.
-      const crashed = ranMs < CRASH_WINDOW_MS && exitCode !== undefined && exitCode < 128;
-      await recordOnContainer(
-        this.ctx.log,
-        replica.id,
-        {
-          type: 'RecordExit',
-          container: replica.id,
-          exitCode: exitCode ?? null,
-          reason: crashed
-            ? `exited with code ${exitCode} ${Math.round(ranMs)} ms after it started`
-            : `exited with code ${exitCode ?? 'unknown'}`,
-          crashed,
-        },
-        causedBy(replica.placedBy),
-      ).catch((error: unknown) =>
-        this.ctx.logger.warn({ err: error, container }, 'death not recorded'),
+    if (action === 'die')
+      this.chain(replica.id, () =>
+        this.restarts.exited(replica, dockerId).catch(this.unrecorded(replica.id)),
       );
-    });
+    if (health !== undefined)
+      this.chain(replica.id, () =>
+        recordHealth(this.ctx, this.engine, replica, dockerId, health).catch(
+          this.unrecorded(replica.id),
+        ),
+      );
   }
 
-  /** How long the container ran before its last exit, as Docker says; Infinity if unknown. */
-  private async runTime(dockerId: string): Promise<number> {
-    try {
-      const { State } = await this.ctx
-        .docker(this.engine, this.ctx.settings.dockerTimeoutMs)
-        .getContainer(dockerId)
-        .inspect();
-      return Date.parse(State.FinishedAt) - Date.parse(State.StartedAt);
-    } catch {
-      return Infinity;
-    }
+  private unrecorded(container: string) {
+    return (error: unknown) =>
+      this.ctx.logger.warn({ err: error, container }, 'what Docker did was not recorded');
   }
 
   private async countImages(docker: Docker): Promise<void> {

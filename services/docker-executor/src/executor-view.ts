@@ -21,6 +21,8 @@ export type Replica = {
   released?: { reason: string; remove: boolean; by: RecordedEvent };
   /** What the executor last recorded on `container-<id>`. */
   outcome: 'none' | 'created' | 'failed';
+  /** Exited by itself: to be started again at `until` (epoch ms), as `by` recorded. */
+  backoff?: { until: number; by: RecordedEvent };
 };
 
 /** The event types the view follows. */
@@ -33,6 +35,8 @@ export const VIEWED_TYPES = [
   'ContainerPlaced',
   'ContainerReleased',
   'ContainerCreated',
+  'ContainerStarted',
+  'ContainerBackoff',
   'ContainerFailed',
   'ContainerDestroyed',
 ];
@@ -87,6 +91,16 @@ export class ExecutorView {
       case 'ContainerCreated':
         this.setOutcome(event.data.container, 'created');
         return;
+      case 'ContainerStarted': {
+        const replica = this.replicas.get(event.data.container);
+        if (replica !== undefined) delete replica.backoff;
+        return;
+      }
+      case 'ContainerBackoff': {
+        const replica = this.replicas.get(event.data.container);
+        if (replica !== undefined) replica.backoff = { until: event.data.until, by: recorded };
+        return;
+      }
       case 'ContainerFailed':
         this.setOutcome(event.data.container, 'failed');
         return;
@@ -104,6 +118,14 @@ export class ExecutorView {
       (r) =>
         r.engine === engine &&
         (r.released === undefined ? r.outcome === 'none' : r.released.remove),
+    );
+  }
+
+  /** Replicas on an engine waiting out a backoff before they are started again. */
+  backingOff(engine: string): (Replica & { backoff: NonNullable<Replica['backoff']> })[] {
+    return [...this.replicas.values()].filter(
+      (r): r is Replica & { backoff: NonNullable<Replica['backoff']> } =>
+        r.engine === engine && r.backoff !== undefined && r.released === undefined,
     );
   }
 

@@ -99,6 +99,11 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
       case 'ContainerReleased':
         workers.get(event.data.engine)?.enqueue(event.data.container);
         return Promise.resolve();
+      case 'ContainerBackoff':
+        workers
+          .get(event.data.engine)
+          ?.restarts.due(event.data.container, event.data.until, recorded);
+        return Promise.resolve();
       default:
         return Promise.resolve();
     }

@@ -18,7 +18,11 @@ export const VIEWED_TYPES = [
   'ContainerStarted',
   'ContainerDied',
   'ContainerFailed',
+  'ContainerHealthChanged',
 ];
+
+export const unhealthy = (data: { reason: string }) =>
+  `unhealthy${data.reason === '' ? '' : `: ${data.reason}`}`;
 
 /**
  * What the scheduler knows besides its own stream: each engine's capacity and health, and the
@@ -26,8 +30,8 @@ export const VIEWED_TYPES = [
  */
 export class ClusterView {
   private readonly engines = new Map<string, EngineView>();
-  /** Containers whose last word was a death or a failure, with why. */
-  readonly down = new Map<string, { kind: 'died' | 'failed'; reason: string }>();
+  /** Containers whose last word was a death, a failure or a failed health check, with why. */
+  readonly down = new Map<string, { kind: 'died' | 'failed' | 'unhealthy'; reason: string }>();
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as EngineEvent | ContainerEvent;
@@ -58,6 +62,11 @@ export class ClusterView {
         return;
       case 'ContainerFailed':
         this.down.set(event.data.container, { kind: 'failed', reason: event.data.reason });
+        return;
+      case 'ContainerHealthChanged':
+        if (event.data.health === 'unhealthy')
+          this.down.set(event.data.container, { kind: 'unhealthy', reason: unhealthy(event.data) });
+        else this.down.delete(event.data.container);
         return;
       default:
         return;

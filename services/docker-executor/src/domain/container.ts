@@ -1,12 +1,31 @@
-import type { ContainerEvent, PublishedPort } from '@berth/contracts';
+import type { ContainerEvent, ContainerHealth, ImageSpec, PublishedPort } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
 import { RejectedError } from '@berth/errors';
+import { nextDelayMs } from './backoff.js';
 
 type Status =
-  'none' | 'running' | 'stopping' | 'restarting' | 'stopped' | 'died' | 'failed' | 'destroyed';
+  | 'none'
+  | 'running'
+  | 'stopping'
+  | 'restarting'
+  | 'stopped'
+  | 'backoff'
+  | 'completed'
+  | 'died'
+  | 'failed'
+  | 'destroyed';
 
 /** One container's life as the executor records it on `container-<id>`. */
-export type ContainerState = { status: Status; engine: string; dockerId: string | undefined };
+export type ContainerState = {
+  status: Status;
+  engine: string;
+  dockerId: string | undefined;
+  restarts: number;
+  /** The last backoff's wait; the next one doubles it. */
+  lastDelayMs: number | undefined;
+  /** Docker's last verdict since the last start. */
+  health: ContainerHealth | undefined;
+};
 
 export type ContainerCommand = { container: string } & (
   | { type: 'RecordCreated'; engine: string; dockerId: string; ports: PublishedPort[] }
@@ -14,16 +33,41 @@ export type ContainerCommand = { container: string } & (
   | { type: 'RequestAction'; action: 'stop' | 'restart' }
   | { type: 'RecordStopped' }
   | { type: 'RecordStarted' }
-  /** Docker said `die`: a death unless Berth asked for it. */
-  /** `crashed`: it ended by itself soon after starting; replacing it would only loop. */
-  | { type: 'RecordExit'; exitCode: number | null; reason: string; crashed: boolean }
+  /**
+   * Docker said `die` and Berth did not ask for it: completed, failed, or a restart after a
+   * backoff, by the spec's restart policy. `ranMs` (Docker's clock) and `now` are data.
+   */
+  | {
+      type: 'RecordExit';
+      exitCode: number | null;
+      reason: string;
+      ranMs: number;
+      now: number;
+      restartPolicy: ImageSpec['restartPolicy'];
+    }
+  | { type: 'RecordHealth'; health: ContainerHealth; reason: string }
   | { type: 'RecordDestroyed'; reason: string }
 );
 
-const ACTIVE: readonly Status[] = ['running', 'stopping', 'restarting', 'stopped', 'died'];
+const ACTIVE: readonly Status[] = [
+  'running',
+  'stopping',
+  'restarting',
+  'stopped',
+  'backoff',
+  'completed',
+  'died',
+];
 
 export const containerDecider: Decider<ContainerCommand, ContainerEvent, ContainerState> = {
-  initialState: { status: 'none', engine: '', dockerId: undefined },
+  initialState: {
+    status: 'none',
+    engine: '',
+    dockerId: undefined,
+    restarts: 0,
+    lastDelayMs: undefined,
+    health: undefined,
+  },
 
   decide(command, state) {
     const { container } = command;
@@ -69,16 +113,38 @@ export const containerDecider: Decider<ContainerCommand, ContainerEvent, Contain
         return ACTIVE.includes(state.status) && state.status !== 'running'
           ? [{ type: 'ContainerStarted', data: { container, engine } }]
           : [];
-      case 'RecordExit':
+      case 'RecordExit': {
         if (state.status !== 'running') return [];
-        return command.crashed
-          ? [{ type: 'ContainerFailed', data: { container, engine, reason: command.reason } }]
-          : [
+        const { exitCode, reason, restartPolicy } = command;
+        if (exitCode === 0 && (restartPolicy === 'no' || restartPolicy === 'on-failure'))
+          return [{ type: 'ContainerCompleted', data: { container, engine, exitCode } }];
+        if (restartPolicy === 'no')
+          return [{ type: 'ContainerFailed', data: { container, engine, reason } }];
+        const delayMs = nextDelayMs(state.lastDelayMs, command.ranMs);
+        return [
+          {
+            type: 'ContainerBackoff',
+            data: {
+              container,
+              engine,
+              exitCode,
+              reason,
+              restarts: state.restarts + 1,
+              delayMs,
+              until: command.now + delayMs,
+            },
+          },
+        ];
+      }
+      case 'RecordHealth':
+        return state.status === 'running' && state.health !== command.health
+          ? [
               {
-                type: 'ContainerDied',
-                data: { container, engine, exitCode: command.exitCode, reason: command.reason },
+                type: 'ContainerHealthChanged',
+                data: { container, engine, health: command.health, reason: command.reason },
               },
-            ];
+            ]
+          : [];
       case 'RecordDestroyed':
         return state.status === 'destroyed'
           ? []
@@ -96,9 +162,25 @@ export const containerDecider: Decider<ContainerCommand, ContainerEvent, Contain
   evolve(state, event) {
     switch (event.type) {
       case 'ContainerCreated':
-        return { status: 'running', engine: event.data.engine, dockerId: event.data.dockerId };
+        return {
+          ...state,
+          status: 'running',
+          engine: event.data.engine,
+          dockerId: event.data.dockerId,
+        };
       case 'ContainerStarted':
-        return { ...state, status: 'running' };
+        return { ...state, status: 'running', health: undefined };
+      case 'ContainerBackoff':
+        return {
+          ...state,
+          status: 'backoff',
+          restarts: event.data.restarts,
+          lastDelayMs: event.data.delayMs,
+        };
+      case 'ContainerCompleted':
+        return { ...state, status: 'completed' };
+      case 'ContainerHealthChanged':
+        return { ...state, health: event.data.health };
       case 'ContainerActionRequested':
         return { ...state, status: event.data.action === 'stop' ? 'stopping' : 'restarting' };
       case 'ContainerStopped':

@@ -13,7 +13,7 @@ import type { EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { dockerReason, startContainer } from '../docker-ops.js';
 import { containerDecider } from '../domain/container.js';
-import { recordOnContainer } from '../engine-worker.js';
+import { recordOnContainer } from '../record.js';
 import type { ExecutorView } from '../executor-view.js';
 
 const SERVICE = 'docker-executor';

@@ -56,6 +56,8 @@ export class ContainersProjection {
           state: 'pending',
           ports: [],
           createdAt: at,
+          restarts: 0,
+          health: null,
           cpus,
           memory,
         });
@@ -82,10 +84,12 @@ export class ContainersProjection {
         this.update(event.data.container, ({ reason: _reason, ...c }) => ({
           ...c,
           state: 'running',
+          // Docker checks a fresh start from the beginning.
+          health: this.groups.get(c.group)?.spec.healthcheck === undefined ? null : 'starting',
         }));
         return;
       case 'ContainerStopped':
-        this.update(event.data.container, (c) => ({ ...c, state: 'stopped' }));
+        this.update(event.data.container, (c) => ({ ...c, state: 'stopped', health: null }));
         return;
       case 'ContainerDied':
       case 'ContainerFailed':
@@ -93,8 +97,37 @@ export class ContainersProjection {
           ...c,
           state: event.type === 'ContainerDied' ? 'stopped' : 'failed',
           reason: event.data.reason,
+          health: null,
         }));
         return;
+      case 'ContainerBackoff': {
+        const { reason, restarts, delayMs } = event.data;
+        this.update(event.data.container, (c) => ({
+          ...c,
+          state: 'backoff',
+          restarts,
+          reason: `${reason}; restart ${restarts} in ${delayMs / 1000} s`,
+          health: null,
+        }));
+        return;
+      }
+      case 'ContainerCompleted':
+        this.update(event.data.container, (c) => ({
+          ...c,
+          state: 'completed',
+          reason: `exited with code ${event.data.exitCode}`,
+          health: null,
+        }));
+        return;
+      case 'ContainerHealthChanged': {
+        const { health, reason } = event.data;
+        this.update(event.data.container, (c) => ({
+          ...c,
+          health,
+          ...(reason === '' ? {} : { reason }),
+        }));
+        return;
+      }
       case 'ContainerDestroyed':
         this.update(event.data.container, (c) => ({
           ...c,
@@ -113,11 +146,11 @@ export class ContainersProjection {
     }
   }
 
-  /** Running and pending ones, or every one the model still holds; oldest first. */
+  /** Pending, running and backing-off ones, or every one the model still holds; oldest first. */
   list(all: boolean, group?: string): Container[] {
     return [...this.containers.values()].filter(
       (c) =>
-        (all || c.state === 'pending' || c.state === 'running') &&
+        (all || c.state === 'pending' || c.state === 'running' || c.state === 'backoff') &&
         (group === undefined || c.group === group),
     );
   }
@@ -173,7 +206,7 @@ export class ContainersProjection {
   }
 
   private groupView(g: GroupRecord): Group {
-    const replicas = { pending: 0, running: 0, stopped: 0, failed: 0 };
+    const replicas = { pending: 0, running: 0, backoff: 0, stopped: 0, completed: 0, failed: 0 };
     for (const id of g.members) {
       const state = this.containers.get(id)?.state;
       if (state !== undefined && state !== 'destroyed' && state !== 'failed') replicas[state]++;

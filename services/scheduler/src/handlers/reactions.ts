@@ -1,7 +1,7 @@
 import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contracts';
 import { newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
-import type { ClusterView } from '../cluster-view.js';
+import { unhealthy, type ClusterView } from '../cluster-view.js';
 import type { ScheduleCommand, ScheduleState } from '../domain/schedule.js';
 import type { ScheduleHandler } from '../start.js';
 
@@ -36,7 +36,8 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
       const why = view.gone(r.engine);
       const down = view.down.get(r.container);
       if (why !== undefined) return [{ id: r.container, reason: why }];
-      if (down?.kind === 'died') return [{ id: r.container, reason: down.reason }];
+      if (down?.kind === 'died' || down?.kind === 'unhealthy')
+        return [{ id: r.container, reason: down.reason }];
       return [];
     });
     for (const r of state.replicas.values()) {
@@ -50,6 +51,9 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
     if ([...state.groups.values()].some((g) => g.pending?.retry === true))
       await run({ type: 'Retry', pool: view.pool(), newId }, moving.length > 0 ? undefined : cause);
   };
+
+  const replaceOne = (id: string, reason: string, cause: RecordedEvent) =>
+    run({ type: 'Replace', containers: [{ id, reason }], pool: view.pool(), newId }, cause);
 
   const react = async (recorded: RecordedEvent) => {
     const event = recorded as unknown as EngineEvent | ContainerEvent;
@@ -67,15 +71,10 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
       case 'EngineAdded':
         return reconcile(recorded);
       case 'ContainerDied':
-        return run(
-          {
-            type: 'Replace',
-            containers: [{ id: event.data.container, reason: `died: ${event.data.reason}` }],
-            pool: view.pool(),
-            newId,
-          },
-          recorded,
-        );
+        return replaceOne(event.data.container, `died: ${event.data.reason}`, recorded);
+      case 'ContainerHealthChanged':
+        if (event.data.health !== 'unhealthy') return;
+        return replaceOne(event.data.container, unhealthy(event.data), recorded);
       case 'ContainerFailed':
         return run(
           { type: 'Fail', container: event.data.container, reason: event.data.reason },
