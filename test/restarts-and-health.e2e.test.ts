@@ -127,6 +127,35 @@ describe('restarts with backoff', () => {
     expect(g.containers).toEqual([job.id]);
     expect(g.replicas).toMatchObject({ completed: 1, running: 0, failed: 0 });
   });
+
+  it('takes failed replicas off Docker when a destroy or a scale takes them away', async () => {
+    const failing = { ...busybox, cmd: ['sh', '-c', 'exit 3'], restartPolicy: 'no' };
+    const accepted = await api.post<RunAccepted>('/api/containers?count=2', failing);
+    const { group: g, containers: ids } = accepted.body;
+    const [first = '', second = ''] = ids;
+    const failed = async () =>
+      (await Promise.all(ids.map(container))).every((c) => c.state === 'failed');
+    await within(15_000, 'both failed', failed);
+    const exited = await inDocker(`berth.group=${g}`);
+    expect(exited.map((c) => c.State)).toEqual(['exited', 'exited']); // kept for their logs
+
+    expect((await api.delete(`/api/containers/${first}`)).status).toBe(202);
+    await within(
+      10_000,
+      'destroyed one gone',
+      async () => (await inDocker(`berth.container=${first}`)).length === 0,
+    );
+    expect(await container(first)).toMatchObject({ state: 'destroyed' });
+    expect((await group(g)).desired).toBe(1);
+
+    expect((await api.post(`/api/groups/${g}/scale?count=0`)).status).toBe(202);
+    await within(
+      10_000,
+      'scaled one gone',
+      async () => (await inDocker(`berth.group=${g}`)).length === 0,
+    );
+    expect(await container(second)).toMatchObject({ state: 'destroyed' });
+  });
 });
 
 describe('health checks', () => {

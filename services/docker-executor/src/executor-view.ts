@@ -84,8 +84,8 @@ export class ExecutorView {
       case 'ContainerReleased': {
         const replica = this.replicas.get(event.data.container);
         if (replica === undefined) return;
+        // Failed ones stay in Docker (and here) until a scale or destroy releases them with remove.
         replica.released = { reason: event.data.reason, remove: event.data.remove, by: recorded };
-        if (!event.data.remove) this.replicas.delete(replica.id); // failed: nothing left to do
         return;
       }
       case 'ContainerCreated':

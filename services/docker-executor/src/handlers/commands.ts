@@ -36,8 +36,11 @@ export const serveLifecycleCommands = (
     const state = fold(containerDecider, (await log.readStream(containerStream(id))) as never[]);
     if (state.status === 'none' || state.status === 'destroyed')
       throw new NotFoundError(`no container ${id}`, { field: 'id' });
-    if (view.replicas.get(id)?.released !== undefined)
-      throw new RejectedError(`container ${id} is being removed`);
+    const released = view.replicas.get(id)?.released;
+    if (released !== undefined)
+      throw new RejectedError(
+        `container ${id} ${released.remove ? 'is being removed' : 'failed and left its group'}`,
+      );
     const client = docker(state.engine, (stopGraceSeconds + 10) * 1000);
     const container = client.getContainer(state.dockerId ?? '');
     const outcomes: CommandOutcome[] = [];

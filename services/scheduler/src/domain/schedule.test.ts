@@ -232,4 +232,34 @@ describe('schedule decider', () => {
     expect(state.reserved.get('e1')?.cpus ?? 0).toBeGreaterThanOrEqual(0);
     expect(state.groups.get('G1')?.pending).toBeUndefined();
   });
+
+  it('takes failed replicas off Docker when a scale or a destroy takes them away', () => {
+    const history: ContainerEvent[] = [];
+    const placed = run(history, {
+      type: 'Run',
+      group: 'G1',
+      spec,
+      count: 2,
+      pull: false,
+      pool,
+      newId,
+    }).flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data.container] : []));
+    const [first = '', second = ''] = placed;
+    run(history, { type: 'Fail', container: first, reason: 'exited with code 3' });
+    expect(run(history, { type: 'Scale', container: first, count: 1, pool, newId })).toMatchObject([
+      { type: 'GroupScaled', data: { desired: 1 } },
+      { type: 'ContainerReleased', data: { container: first, remove: true, cpus: 0, memory: 0 } },
+      { type: 'GroupPending', data: { missing: 0 } },
+    ]);
+    const reserved = [...fold(scheduleDecider, history).reserved.values()];
+    expect(reserved.reduce((sum, r) => sum + r.cpus, 0)).toBeCloseTo(0.5); // the live one's
+
+    run(history, { type: 'Fail', container: second, reason: 'exited with code 3' });
+    expect(run(history, { type: 'Destroy', container: second })).toMatchObject([
+      { type: 'ContainerReleased', data: { container: second, remove: true, cpus: 0 } },
+      { type: 'GroupScaled', data: { desired: 0, previous: 1 } },
+      { type: 'GroupPending', data: { missing: 0 } },
+    ]);
+    expect(() => run(history, { type: 'Destroy', container: second })).toThrow(/no running/);
+  });
 });

@@ -20,6 +20,8 @@ export type ScheduleState = {
   /** Replicas holding a reservation, by container id. */
   replicas: Map<string, Replica>;
   reserved: Map<string, { cpus: number; memory: number }>;
+  /** Failed replicas, released without reservation but still in Docker for their logs. */
+  failed: Map<string, Replica>;
 };
 
 /** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
@@ -150,6 +152,15 @@ const surplus = (group: GroupState, count: number, state: ScheduleState, pool: P
   return chosen;
 };
 
+/**
+ * A group's failed replicas, released again with `remove` (nothing left to return): a scale or
+ * destroy that takes them away takes them off Docker too.
+ */
+const discardFailed = (state: ScheduleState, group: string, reason: string): Released[] =>
+  [...state.failed.values()]
+    .filter((r) => r.group === group)
+    .map((r) => released({ ...r, cpus: 0, memory: 0 }, reason, true));
+
 const groupOf = (state: ScheduleState, id: string): GroupState => {
   const group = state.groups.get(id);
   if (group === undefined) throw new NotFoundError(`no group ${id}`, { field: 'group' });
@@ -171,7 +182,7 @@ const pendingIfShort = (
 
 export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleState> = {
   get initialState(): ScheduleState {
-    return { groups: new Map(), replicas: new Map(), reserved: new Map() };
+    return { groups: new Map(), replicas: new Map(), reserved: new Map(), failed: new Map() };
   },
 
   decide(command, state) {
@@ -226,7 +237,9 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         ];
       }
       case 'Scale': {
-        const groupId = command.group ?? state.replicas.get(command.container ?? '')?.group;
+        const named = command.container ?? '';
+        const groupId =
+          command.group ?? (state.replicas.get(named) ?? state.failed.get(named))?.group;
         if (groupId === undefined) {
           throw new NotFoundError(`no running replica ${command.container ?? ''}`, {
             field: 'container',
@@ -243,10 +256,13 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
                 },
               ];
         const have = group.members.size;
+        // Failed replicas are replaced by the scale (or no longer wanted): off Docker with them.
+        const discarded = discardFailed(state, group.id, 'scaled: a failed replica removed');
         if (command.count < have) {
           const gone = surplus(group, have - command.count, state, command.pool);
           return [
             ...scaled,
+            ...discarded,
             ...gone.map((r) => released(r, 'scaled down', true)),
             ...pendingIfShort(group, 0, '', true),
           ];
@@ -265,10 +281,21 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
           );
         }
         // Scaling to the count it already wants places what it lacks: the way to retry failures.
-        return [...scaled, ...placed, ...pendingIfShort(group, 0, '', true)];
+        return [...scaled, ...discarded, ...placed, ...pendingIfShort(group, 0, '', true)];
       }
       case 'Destroy': {
         const replica = state.replicas.get(command.container);
+        const failed = state.failed.get(command.container);
+        if (replica === undefined && failed !== undefined) {
+          const group = groupOf(state, failed.group);
+          const desired = group.desired - 1;
+          const { reason = '', retry = false } = group.pending ?? {};
+          return [
+            released({ ...failed, cpus: 0, memory: 0 }, 'destroyed', true),
+            { type: 'GroupScaled', data: { group: group.id, desired, previous: group.desired } },
+            ...pendingIfShort(group, Math.max(0, desired - group.members.size), reason, retry),
+          ];
+        }
         if (replica === undefined) {
           throw new NotFoundError(`no running replica ${command.container}`, { field: 'id' });
         }
@@ -384,8 +411,11 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         return state;
       }
       case 'ContainerReleased': {
-        const { container, group, engine, cpus, memory } = event.data;
+        const { container, group, engine, cpus, memory, remove } = event.data;
+        const held = state.replicas.get(container);
         if (state.replicas.delete(container)) reserve(state, engine, -cpus, -memory);
+        if (remove) state.failed.delete(container);
+        else if (held !== undefined) state.failed.set(container, held);
         state.groups.get(group)?.members.delete(container);
         return state;
       }
