@@ -72,7 +72,12 @@ export class ContainersProjection {
           members: g.members.filter((m) => m !== container),
         }));
         this.reservations.reserve(engine, -cpus, -memory);
-        this.update(container, (c) => ({ ...c, reason }));
+        // Leaving its group: one waiting for a restart will not get it.
+        this.update(container, (c) => ({
+          ...c,
+          reason,
+          ...(c.state === 'backoff' ? { state: 'stopped' as const } : {}),
+        }));
         return;
       }
       case 'ContainerCreated': {
