@@ -109,7 +109,8 @@ export class ContainersProjection {
         const { reason, restarts, delayMs } = event.data;
         this.update(event.data.container, (c) => ({
           ...c,
-          state: 'backoff',
+          // Released from its group before the exit was recorded: no restart comes.
+          state: this.groups.get(c.group)?.members.includes(c.id) === true ? 'backoff' : 'stopped',
           restarts,
           reason: `${reason}; restart ${restarts} in ${delayMs / 1000} s`,
           health: null,
