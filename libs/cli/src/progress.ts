@@ -2,7 +2,8 @@
 import { CliError, HttpError } from './client.js';
 import type { Context } from './command.js';
 
-export type ContainerState = 'pending' | 'running' | 'stopped' | 'failed' | 'destroyed';
+export type ContainerState =
+  'pending' | 'running' | 'backoff' | 'stopped' | 'completed' | 'failed' | 'destroyed';
 export type PublishedPort = { container: number; host: number; protocol: string; hostIp: string };
 export type Container = {
   id: string;
@@ -14,6 +15,8 @@ export type Container = {
   ports: PublishedPort[];
   createdAt: string;
   reason?: string;
+  restarts?: number;
+  health?: 'starting' | 'healthy' | 'unhealthy' | null;
   dockerId?: string;
   cpus: number;
   memory: number;

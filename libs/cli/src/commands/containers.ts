@@ -39,6 +39,13 @@ const containerTable = (rows: Container[]) =>
     ['PORTS', (c) => (c as Container).ports.map(portText)],
     ['GROUP', (c) => c.group],
     ['CREATED', (c) => ago((c as Container).createdAt)],
+    // Like REASON: only when some row has restarted or has a health check.
+    ...(rows.some((c) => (c.restarts ?? 0) > 0)
+      ? [['RESTARTS', (c: Record<string, unknown>) => c.restarts] satisfies Column]
+      : []),
+    ...(rows.some((c) => c.health != null)
+      ? [['HEALTH', (c: Record<string, unknown>) => c.health ?? '-'] satisfies Column]
+      : []),
     // Only failed, stopped and destroyed ones have a reason; no column when none has.
     ...(rows.some((c) => c.reason !== undefined)
       ? [['REASON', (c: Record<string, unknown>) => c.reason] satisfies Column]
