@@ -55,6 +55,37 @@ describe('route view', () => {
     expect(viewOf(...base, recorded('ContainerDied', { container: 'A' })).routes()).toEqual([]);
   });
 
+  it('takes a replica out while it backs off or once it completed, and back when restarted', () => {
+    const base = [
+      recorded('GroupCreated', { group: 'G1', name: 'web', spec }),
+      placed('A'),
+      created('A', 32001),
+      started('A'),
+    ];
+    const backoff = recorded('ContainerBackoff', { container: 'A' });
+    expect(viewOf(...base, backoff).routes()).toEqual([]);
+    expect(viewOf(...base, backoff, started('A')).routes()).toHaveLength(1);
+    expect(viewOf(...base, recorded('ContainerCompleted', { container: 'A' })).routes()).toEqual(
+      [],
+    );
+  });
+
+  it('routes a health-checked replica only while healthy, and again after a restart passes', () => {
+    const checked = ImageSpec.parse({ ...spec, healthcheck: { cmd: ['true'] } });
+    const health = (value: string) =>
+      recorded('ContainerHealthChanged', { container: 'A', health: value });
+    const base = [
+      recorded('GroupCreated', { group: 'G1', name: 'web', spec: checked }),
+      placed('A'),
+      created('A', 32001),
+      started('A'),
+    ];
+    expect(viewOf(...base).routes()).toEqual([]); // starting
+    expect(viewOf(...base, health('healthy')).routes()).toHaveLength(1);
+    expect(viewOf(...base, health('healthy'), health('unhealthy')).routes()).toEqual([]);
+    expect(viewOf(...base, health('healthy'), started('A')).routes()).toEqual([]);
+  });
+
   it('remembers the last recorded route state and its stream version', () => {
     const route = { service: 'web', group: 'G1', container: 'A', endpoint: 'x:1' };
     const view = viewOf(

@@ -7,6 +7,8 @@ type Replica = {
   group: string;
   endpoint: string | undefined;
   running: boolean;
+  /** Its health check passed since it started, or it has none (SPEC: health healthy or null). */
+  ready: boolean;
   /** Released by the scheduler, or asked to stop: it takes no new traffic. */
   leaving: boolean;
 };
@@ -20,6 +22,9 @@ export const ROUTE_VIEW_TYPES = [
   'ContainerActionRequested',
   'ContainerStopped',
   'ContainerDied',
+  'ContainerBackoff',
+  'ContainerCompleted',
+  'ContainerHealthChanged',
   'ContainerFailed',
   'ContainerReleased',
   'ContainerDestroyed',
@@ -28,11 +33,14 @@ export const ROUTE_VIEW_TYPES = [
 
 /**
  * Named groups and their replicas, folded from the log: which replicas are ready for traffic
- * (running, not leaving) and at which `host:port` (the engine's address and the host port of
+ * (running, passing its health check if it has one, not leaving) and at which `host:port` (the engine's address and the host port of
  * the group's first published container port), and what the log says about each route.
  */
 export class RouteView {
-  private readonly services = new Map<string, { name: string; port: number | undefined }>();
+  private readonly services = new Map<
+    string,
+    { name: string; port: number | undefined; checked: boolean }
+  >();
   private readonly replicas = new Map<string, Replica>();
   /** The last RouteChanged of each container and its stream's version. */
   readonly recorded = new Map<
@@ -47,7 +55,8 @@ export class RouteView {
       case 'GroupCreated': {
         const { name, spec, group } = event.data;
         const first = spec.ports.find((p) => p.protocol === 'tcp');
-        if (name !== undefined) this.services.set(group, { name, port: first?.container });
+        const checked = spec.healthcheck !== undefined;
+        if (name !== undefined) this.services.set(group, { name, port: first?.container, checked });
         return;
       }
       case 'ContainerPlaced':
@@ -56,6 +65,7 @@ export class RouteView {
             group: event.data.group,
             endpoint: undefined,
             running: false,
+            ready: false,
             leaving: false,
           });
         return;
@@ -67,14 +77,22 @@ export class RouteView {
         replica.endpoint = port === undefined ? undefined : `${port.hostIp}:${port.host}`;
         return;
       }
-      case 'ContainerStarted':
-        this.update(event.data.container, { running: true, leaving: false });
+      case 'ContainerStarted': {
+        const group = this.replicas.get(event.data.container)?.group ?? '';
+        const ready = this.services.get(group)?.checked !== true; // a check starts over
+        this.update(event.data.container, { running: true, ready, leaving: false });
+        return;
+      }
+      case 'ContainerHealthChanged':
+        this.update(event.data.container, { ready: event.data.health === 'healthy' });
         return;
       case 'ContainerActionRequested':
         this.update(event.data.container, { leaving: true });
         return;
       case 'ContainerStopped':
       case 'ContainerDied':
+      case 'ContainerBackoff':
+      case 'ContainerCompleted':
       case 'ContainerFailed':
         this.update(event.data.container, { running: false });
         return;
@@ -99,7 +117,8 @@ export class RouteView {
     const routes: Route[] = [];
     for (const [container, r] of this.replicas) {
       const service = this.services.get(r.group);
-      if (service === undefined || r.endpoint === undefined || !r.running || r.leaving) continue;
+      if (service === undefined || r.endpoint === undefined || !r.running || !r.ready || r.leaving)
+        continue;
       routes.push({ service: service.name, group: r.group, container, endpoint: r.endpoint });
     }
     return routes;
