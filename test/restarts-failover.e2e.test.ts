@@ -44,7 +44,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   etcd = await startEtcd(join(dataDir, 'etcd'));
   const env = {
-    BERTH_NATS_URL: nats.url,
+    ...nats.env,
     BERTH_ETCD_URL: etcd.url,
     BERTH_STORE: 'sqlite',
     BERTH_DATA_DIR: dataDir,
@@ -62,7 +62,7 @@ beforeAll(async () => {
     await within(15_000, `${service.name} ready`, () =>
       Promise.resolve(service.output().includes('service ready')),
     );
-  nc = await connectNats({ servers: nats.url });
+  nc = await connectNats(nats.access);
   log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
   const host = hosts[0] as TestHost;
   await command('AddEngine', { id: 'host-1', addr: host.dockerUrl, cpus: 2, memory: 2048 });
