@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { containerStream, type ContainerEventOf, type RecordedEvent } from '@berth/contracts';
-import { generateSecretKey } from '@berth/auth';
+import { generateSecretKey, parseSecretKey } from '@berth/auth';
 import { connectNats, sendCommand, type NatsConnection } from '@berth/bus';
-import { openSqliteEventLog, type EventLog } from '@berth/eventlog';
+import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { startEtcd, startNatsServer, type LocalEtcd, type LocalNats } from '@berth/local-infra';
 import { dockerContainers, startTestHosts, within, type TestHost } from '@berth/testkit';
@@ -63,7 +63,10 @@ beforeAll(async () => {
       Promise.resolve(service.output().includes('service ready')),
     );
   nc = await connectNats(nats.access);
-  log = openSqliteEventLog({ file: join(dataDir, 'events.db') });
+  log = openSqliteEventLog({
+    file: join(dataDir, 'events.db'),
+    key: chainKey(parseSecretKey(env.BERTH_SECRET_KEY)),
+  });
   const host = hosts[0] as TestHost;
   await command('AddEngine', { id: 'host-1', addr: host.dockerUrl, cpus: 2, memory: 2048 });
   await within(

@@ -241,6 +241,7 @@ describe('schedule decider', () => {
       spec,
       count: 2,
       pull: false,
+      byAdmin: false,
       pool,
       newId,
     }).flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data.container] : []));
