@@ -16,7 +16,8 @@ const call = async (method: string, path: string, token: string, body?: unknown)
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, json: (await response.json()) as unknown };
+  const json: unknown = await response.json();
+  return { status: response.status, json };
 };
 const login = async (username: string, password: string) =>
   ((await call('POST', '/auth/login', '', { username, password })).json as { token: string }).token;
