@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EngineLabels } from './engines.js';
-import { Ulid } from './ids.js';
+import { Name, Ulid } from './ids.js';
 import { commandSchema } from './messages.js';
 import { flagParam as Flag, wholeNumberParam } from './params.js';
 
@@ -180,7 +180,11 @@ export const ScaleParams = z.strictObject({ count: wholeNumberParam(0, MAX_REPLI
 export const ListContainersParams = z.strictObject({
   all: Flag.default(false),
   group: Ulid.optional(),
+  /** Admins only: one account's containers. */
+  owner: Name.optional(),
 });
+/** `GET /api/groups?owner=` (admins only: one account's groups). */
+export const ListGroupsParams = z.strictObject({ owner: Name.optional() });
 export const LogsParams = z.strictObject({
   stdout: Flag.default(true),
   stderr: Flag.default(true),
@@ -251,6 +255,8 @@ export const ContainerEvents = {
     desired: z.number(),
     pull: z.boolean(),
     name: z.string().optional(),
+    /** The account that ran it: only it (and admins) may see and change the group. */
+    owner: z.string().optional(),
   }),
   GroupScaled: z.object({ group: z.string(), desired: z.number(), previous: z.number() }),
   /** Replicas the group wants that have no engine; `retry` unless they failed on their own. */
@@ -367,6 +373,7 @@ export const Container = z.object({
   id: z.string(),
   name: z.string(),
   group: z.string(),
+  owner: z.string(),
   image: z.string(),
   engine: z.string(),
   state: ContainerState,
@@ -385,6 +392,7 @@ export type Container = z.infer<typeof Container>;
 
 export const Group = z.object({
   id: z.string(),
+  owner: z.string(),
   /** The service's name, when it was run with one. */
   name: z.string().optional(),
   image: z.string(),

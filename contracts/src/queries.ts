@@ -16,16 +16,26 @@ export const Queries = {
   /** Newest first, `count` of them, before the position `before` (a cursor for the next page). */
   ListEvents: query({
     filter: AuditFilter,
+    /** Only the events this non-admin account may see (its own work, engines, itself). */
+    viewer: z.strictObject({ username: z.string(), accountId: z.string() }).optional(),
     before: z.number().int().positive().optional(),
     count: z.number().int().min(1).max(1000),
   }),
   VerifyLog: query({}),
-  ListContainers: query({ all: z.boolean(), group: z.string().max(64).optional() }),
+  // `owner`: only that account's (a user's own queries always carry it; others' are absent).
+  ListContainers: query({
+    all: z.boolean(),
+    group: z.string().max(64).optional(),
+    owner: z.string().max(64).optional(),
+  }),
   /** By id or a unique prefix of it (case-insensitive); an ambiguous prefix is a conflict. */
-  GetContainer: query({ idOrPrefix: z.string().min(1).max(64) }),
-  ListGroups: query({}),
+  GetContainer: query({
+    idOrPrefix: z.string().min(1).max(64),
+    owner: z.string().max(64).optional(),
+  }),
+  ListGroups: query({ owner: z.string().max(64).optional() }),
   /** `id`: the group's id or its service name. */
-  GetGroup: query({ id: z.string().max(64) }),
+  GetGroup: query({ id: z.string().max(64), owner: z.string().max(64).optional() }),
   ReplayReadModel: query({}),
 } as const;
 export type QueryName = keyof typeof Queries;

@@ -245,6 +245,25 @@ export const matchesFilter = (event: AuditEvent, filter: AuditFilter): boolean =
   (filter.until === undefined || event.at <= filter.until);
 
 /** What the log itself can filter on, so fewer events are read. */
+/** A non-admin account looking at the audit log. */
+export type Viewer = { username: string; accountId: string };
+/** Who owns what an event is about: the owner of its group (or its container's group). */
+export type OwnerLookup = (refs: AuditEvent['refs']) => string | undefined;
+
+/**
+ * What a non-admin may see of the audit log: events about its own groups and containers,
+ * about engines, and about its own account; never another account's work or logins.
+ */
+export const visibleTo =
+  (viewer: Viewer, ownerOf: OwnerLookup) =>
+  (event: Pick<AuditEvent, 'refs'>): boolean => {
+    const { refs } = event;
+    if (refs.container !== undefined || refs.group !== undefined)
+      return ownerOf(refs) === viewer.username;
+    if (refs.account !== undefined) return refs.account === viewer.accountId;
+    return refs.engine !== undefined;
+  };
+
 export const storeFilter = (filter: AuditFilter) => ({
   ...(filter.type === undefined ? {} : { types: filter.type }),
   ...(filter.stream === undefined ? {} : { streamPrefix: filter.stream }),

@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import {
   ListContainersParams,
+  ListGroupsParams,
   LogsParams,
   RunBody,
   RunParams,
@@ -26,18 +27,34 @@ const idsOf = (result: CommandResult, type: string) =>
 /** Containers and groups: run, list, inspect, start/stop/restart, scale, logs, destroy. */
 export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
   const actor = (c: Context<Env>) => c.get('session').username;
+  /**
+   * Whose containers and groups the caller may reach: a user only its own (another's is a 404,
+   * as if absent), an admin everyone's, or one account's when it asks with `?owner=`.
+   */
+  const ownedBy = (c: Context<Env>, asked?: string) => {
+    const { role, username } = c.get('session');
+    const owner = role === 'admin' ? asked : username;
+    return owner === undefined ? {} : { owner };
+  };
   /** The container named by id or unique prefix (404 / 409 otherwise). */
   const lookup = (c: Context<Env>) =>
     gateway.query<Container>('GetContainer', {
       idOrPrefix: c.req.param('id')?.slice(0, 64) ?? '',
+      ...ownedBy(c),
+    });
+  const groupOf = (c: Context<Env>) =>
+    gateway.query<Group>('GetGroup', {
+      id: c.req.param('group')?.slice(0, 64) ?? '',
+      ...ownedBy(c),
     });
 
   app.get('/api/containers', async (c) => {
-    const { all, group } = queryParams(c, ListContainersParams);
+    const { all, group, owner } = queryParams(c, ListContainersParams);
     return c.json(
       await gateway.query<Container[]>('ListContainers', {
         all,
         ...(group === undefined ? {} : { group }),
+        ...ownedBy(c, owner),
       }),
     );
   });
@@ -76,7 +93,11 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
       const { id } = await lookup(c);
       const { position } = await gateway.command(type, { id }, actor(c));
       return c.json(
-        await gateway.query<Container>('GetContainer', { idOrPrefix: id, atLeast: position }),
+        await gateway.query<Container>('GetContainer', {
+          idOrPrefix: id,
+          atLeast: position,
+          ...ownedBy(c),
+        }),
       );
     });
   }
@@ -98,18 +119,17 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
 
   app.post('/api/groups/:group/scale', async (c) => {
     const { count } = queryParams(c, ScaleParams);
-    const group = (
-      await gateway.query<Group>('GetGroup', { id: c.req.param('group').slice(0, 64) })
-    ).id;
+    const group = (await groupOf(c)).id;
     const result = await gateway.command('ScaleContainer', { group, count }, actor(c));
     return c.json(scaleAccepted(result, group, count), 202);
   });
 
-  app.get('/api/groups', async (c) => c.json(await gateway.query<Group[]>('ListGroups', {})));
+  app.get('/api/groups', async (c) => {
+    const { owner } = queryParams(c, ListGroupsParams);
+    return c.json(await gateway.query<Group[]>('ListGroups', ownedBy(c, owner)));
+  });
 
-  app.get('/api/groups/:group', async (c) =>
-    c.json(await gateway.query<Group>('GetGroup', { id: c.req.param('group').slice(0, 64) })),
-  );
+  app.get('/api/groups/:group', async (c) => c.json(await groupOf(c)));
 
   app.get('/api/containers/:id/logs', async (c) => {
     const params = queryParams(c, LogsParams);

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
+import { describeEvent, matchesFilter, storeFilter, visibleTo } from '@berth/audit';
 import {
   AuditQueryParams,
   positionParam,
@@ -13,6 +13,7 @@ import { UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { ChangeFeed, type ChangeFeedOptions } from '../change-feed.js';
 import type { Gateway } from '../gateway.js';
+import { OwnerIndex } from '../owners.js';
 import { parseParam, singleParams, toValidationError } from '../validate.js';
 import { z } from 'zod';
 
@@ -46,9 +47,6 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
   return { filter: filter.data, params: params.data };
 };
 
-/** Which events a client may see beyond its query's filter (per-user visibility). */
-export type StreamVisibility = (session: Session) => (event: AuditEvent) => boolean;
-const everything: StreamVisibility = () => () => true;
 const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500, flushMs: 25 };
 
 /** An event as every client gets it: described and framed as SSE once for all of them. */
@@ -71,16 +69,25 @@ export const eventRoutes = (
   gateway: Gateway,
   log: () => EventLog | undefined,
   limits: ChangeStreamLimits,
-  visibleTo: StreamVisibility = everything,
 ) => {
   let feed: ChangeFeed<StreamItem> | undefined;
   const feedOf = (events: EventLog) =>
     feed?.log === events ? feed : (feed = new ChangeFeed(events, streamItem, FEED));
+  let owners: { log: EventLog; index: OwnerIndex } | undefined;
+  const ownersOf = (events: EventLog) => {
+    if (owners?.log !== events) owners = { log: events, index: new OwnerIndex(events) };
+    return owners.index;
+  };
+  /** A user sees only events about its own work, engines and itself; an admin all. */
+  const viewerOf = ({ role, username, accountId }: Session) =>
+    role === 'admin' ? undefined : { username, accountId };
 
   app.get('/api/events', async (c) => {
     const { filter, params } = parseQuery(singleParams(c), Paging);
+    const viewer = viewerOf(c.get('session'));
     const page = await gateway.query<{ events: AuditEvent[]; next: number | null }>('ListEvents', {
       filter,
+      ...(viewer === undefined ? {} : { viewer }),
       count: params.count,
       ...(params.before === undefined ? {} : { before: params.before }),
     });
@@ -100,11 +107,12 @@ export const eventRoutes = (
         : parseParam(positionParam, lastEventId, 'Last-Event-ID') + 1);
 
     return streamSSE(c, async (stream: SSEStreamingApi) => {
-      const visible = visibleTo(c.get('session'));
-      const subscription = feedOf(events).follow(
-        from,
-        storeFilter(filter),
-        ({ view }) => matchesFilter(view, filter) && visible(view),
+      const viewer = viewerOf(c.get('session'));
+      const index = viewer === undefined ? undefined : ownersOf(events);
+      const visible =
+        viewer === undefined || index === undefined ? undefined : visibleTo(viewer, index.ownerOf);
+      const subscription = feedOf(events).follow(from, storeFilter(filter), ({ view }) =>
+        matchesFilter(view, filter),
       );
       stream.onAbort(() => subscription.close());
       const cutOff = async (message: string) => {
@@ -117,7 +125,10 @@ export const eventRoutes = (
           timeout(100),
         ]);
       };
-      for await (const items of subscription) {
+      for await (const batch of subscription) {
+        await index?.settle(batch.map((item) => item.view));
+        const items = visible === undefined ? batch : batch.filter((item) => visible(item.view));
+        if (items.length === 0) continue;
         const written = await Promise.race([
           stream.write(items.map((item) => item.frame).join('')),
           timeout(limits.writeTimeoutMs),

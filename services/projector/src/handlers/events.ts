@@ -12,6 +12,7 @@ export type EventsPage = { events: AuditEvent[]; next: number | null };
 export const listEvents = async (
   log: EventLog,
   { filter, before, count }: { filter: AuditFilter; before?: number | undefined; count: number },
+  visible: (view: AuditEvent) => boolean = () => true,
 ): Promise<EventsPage> => {
   const found: AuditEvent[] = [];
   let cursor = before ?? Number.MAX_SAFE_INTEGER;
@@ -20,7 +21,7 @@ export const listEvents = async (
     const page = await log.readBackward(cursor, { filter: storeFilter(filter), limit: PAGE });
     for (const event of page) {
       const view = describeEvent(event);
-      if (matchesFilter(view, filter)) found.push(view);
+      if (matchesFilter(view, filter) && visible(view)) found.push(view);
       cursor = event.position;
       if (found.length === count) break;
     }

@@ -5,6 +5,7 @@ import type { EventLog } from '@berth/eventlog';
 import type { Anchors } from '../anchor.js';
 import type { ReadModel } from '../read-model.js';
 import { replayAndCompare } from '../replay.js';
+import { visibleTo } from '@berth/audit';
 import { listEvents } from './events.js';
 
 const SERVICE = 'projector';
@@ -62,7 +63,14 @@ export const serveQueries = (
       name: 'ListEvents',
       schema: Queries.ListEvents,
       service: SERVICE,
-      handle: async ({ atLeast, ...page }) => (await caughtUp(atLeast), listEvents(log, page)),
+      handle: async ({ atLeast, viewer, ...page }) => {
+        await caughtUp(atLeast);
+        const visible =
+          viewer === undefined
+            ? undefined
+            : visibleTo(viewer, (refs) => model.containers.ownerOf(refs));
+        return listEvents(log, page, visible);
+      },
     }),
     serveQuery(nc, {
       name: 'ReplayReadModel',
@@ -80,18 +88,18 @@ export const serveQueries = (
       name: 'ListContainers',
       schema: Queries.ListContainers,
       service: SERVICE,
-      handle: async ({ atLeast, all, group }) => (
+      handle: async ({ atLeast, all, group, owner }) => (
         await caughtUp(atLeast),
-        model.containers.list(all, group)
+        model.containers.list(all, group, owner)
       ),
     }),
     serveQuery(nc, {
       name: 'GetContainer',
       schema: Queries.GetContainer,
       service: SERVICE,
-      handle: async ({ atLeast, idOrPrefix }) => {
+      handle: async ({ atLeast, idOrPrefix, owner }) => {
         await caughtUp(atLeast);
-        const { found, candidates } = model.containers.find(idOrPrefix);
+        const { found, candidates } = model.containers.find(idOrPrefix, owner);
         if (found !== undefined) return found;
         if (candidates.length === 0) throw new NotFoundError(`no container ${idOrPrefix}`);
         throw new ConflictError(
@@ -104,15 +112,18 @@ export const serveQueries = (
       name: 'ListGroups',
       schema: Queries.ListGroups,
       service: SERVICE,
-      handle: async ({ atLeast }) => (await caughtUp(atLeast), model.containers.groupList()),
+      handle: async ({ atLeast, owner }) => (
+        await caughtUp(atLeast),
+        model.containers.groupList(owner)
+      ),
     }),
     serveQuery(nc, {
       name: 'GetGroup',
       schema: Queries.GetGroup,
       service: SERVICE,
-      handle: async ({ atLeast, id }) => {
+      handle: async ({ atLeast, id, owner }) => {
         await caughtUp(atLeast);
-        const group = model.containers.group(id);
+        const group = model.containers.group(id, owner);
         if (group === undefined) throw new NotFoundError(`no group ${id}`);
         return group;
       },

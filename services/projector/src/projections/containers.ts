@@ -3,6 +3,7 @@ import type { ContainerEvent, Container, Group, ImageSpec } from '@berth/contrac
 type GroupRecord = {
   id: string;
   name?: string;
+  owner: string;
   spec: ImageSpec;
   desired: number;
   members: string[];
@@ -27,6 +28,8 @@ export class ContainersProjection {
         this.groups.set(event.data.group, {
           id: event.data.group,
           ...(event.data.name === undefined ? {} : { name: event.data.name }),
+          // Groups from before ownership was recorded belong to no account: admins only.
+          owner: event.data.owner ?? '',
           spec: event.data.spec,
           desired: event.data.desired,
           members: [],
@@ -51,6 +54,7 @@ export class ContainersProjection {
           id: container,
           name,
           group,
+          owner: this.groups.get(group)?.owner ?? '',
           image: this.groups.get(group)?.spec.image ?? '',
           engine,
           state: 'pending',
@@ -152,35 +156,52 @@ export class ContainersProjection {
     }
   }
 
-  /** Pending, running and backing-off ones, or every one the model still holds; oldest first. */
-  list(all: boolean, group?: string): Container[] {
+  /**
+   * Pending, running and backing-off ones, or every one the model still holds; oldest first.
+   * `owner` narrows every lookup to one account's: another's is as if absent.
+   */
+  list(all: boolean, group?: string, owner?: string): Container[] {
     return [...this.containers.values()].filter(
       (c) =>
         (all || c.state === 'pending' || c.state === 'running' || c.state === 'backoff') &&
-        (group === undefined || c.group === group),
+        (group === undefined || c.group === group) &&
+        (owner === undefined || c.owner === owner),
     );
   }
 
   /** By id, or by a prefix of it (any case); `candidates` has several when it is ambiguous. */
-  find(idOrPrefix: string): { found?: Container; candidates: string[] } {
+  find(idOrPrefix: string, owner?: string): { found?: Container; candidates: string[] } {
     const wanted = idOrPrefix.toUpperCase();
+    const mine = (c: Container) => owner === undefined || c.owner === owner;
     const exact = this.containers.get(wanted);
-    if (exact !== undefined) return { found: exact, candidates: [wanted] };
-    const candidates = [...this.containers.keys()].filter((id) => id.startsWith(wanted));
+    if (exact !== undefined && mine(exact)) return { found: exact, candidates: [wanted] };
+    const candidates = [...this.containers.values()]
+      .filter((c) => c.id.startsWith(wanted) && mine(c))
+      .map((c) => c.id);
     const only = candidates.length === 1 ? this.containers.get(candidates[0] ?? '') : undefined;
     return only === undefined ? { candidates } : { found: only, candidates };
   }
 
-  groupList(): Group[] {
-    return [...this.groups.values()].map((g) => this.groupView(g));
+  groupList(owner?: string): Group[] {
+    return [...this.groups.values()]
+      .filter((g) => owner === undefined || g.owner === owner)
+      .map((g) => this.groupView(g));
   }
 
   /** By id, or by service name: the newest group that had the name (a live one holds it). */
-  group(idOrName: string): Group | undefined {
+  group(idOrName: string, owner?: string): Group | undefined {
     let record = this.groups.get(idOrName.toUpperCase());
     if (record === undefined)
       for (const g of this.groups.values()) if (g.name === idOrName) record = g;
-    return record === undefined ? undefined : this.groupView(record);
+    return record === undefined || (owner !== undefined && record.owner !== owner)
+      ? undefined
+      : this.groupView(record);
+  }
+
+  /** The account owning what an audit event is about (its group, or its container's group). */
+  ownerOf(refs: { group?: string | undefined; container?: string | undefined }) {
+    const group = refs.group ?? this.containers.get(refs.container ?? '')?.group;
+    return group === undefined ? undefined : this.groups.get(group)?.owner;
   }
 
   /** Containers that exist in Docker, and images summed over the engines given. */
@@ -222,6 +243,7 @@ export class ContainersProjection {
       if (c.group === g.id && c.state === 'failed') replicas.failed++;
     return {
       id: g.id,
+      owner: g.owner,
       ...(g.name === undefined ? {} : { name: g.name }),
       image: g.spec.image,
       spec: g.spec,

@@ -36,6 +36,7 @@ describe('schedule decider', () => {
         count: 1,
         pull: false,
         byAdmin,
+        owner: 'ann',
         pool,
         newId,
       });
@@ -50,6 +51,7 @@ describe('schedule decider', () => {
         count: 1,
         pull: false,
         byAdmin: false,
+        owner: 'ann',
         pool,
         newId,
       })[0],
@@ -65,6 +67,7 @@ describe('schedule decider', () => {
       count: 12,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     });
@@ -78,6 +81,7 @@ describe('schedule decider', () => {
         count: 1,
         pull: false,
         byAdmin: false,
+        owner: 'ann',
         pool,
         newId,
       }),
@@ -91,6 +95,7 @@ describe('schedule decider', () => {
         count: 1,
         pull: false,
         byAdmin: false,
+        owner: 'ann',
         pool,
         newId,
       }),
@@ -99,7 +104,16 @@ describe('schedule decider', () => {
 
   it('records a service name; a live group keeps it, one scaled to nothing gives it up', () => {
     const history: ContainerEvent[] = [];
-    const web = { spec, count: 1, pull: false, byAdmin: false, pool, newId, name: 'web' } as const;
+    const web = {
+      spec,
+      count: 1,
+      pull: false,
+      byAdmin: false,
+      owner: 'ann',
+      pool,
+      newId,
+      name: 'web',
+    } as const;
     expect(run(history, { type: 'Run', group: 'G1', ...web })[0]).toMatchObject({
       type: 'GroupCreated',
       data: { group: 'G1', name: 'web' },
@@ -122,6 +136,7 @@ describe('schedule decider', () => {
       count: 3,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     });
@@ -133,6 +148,7 @@ describe('schedule decider', () => {
       count: 1,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     }); // e1: 1.5 CPU
@@ -154,6 +170,7 @@ describe('schedule decider', () => {
       count: 2,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     });
@@ -175,6 +192,7 @@ describe('schedule decider', () => {
       count: 6,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     });
@@ -216,6 +234,7 @@ describe('schedule decider', () => {
       count: 1,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     });
@@ -242,6 +261,7 @@ describe('schedule decider', () => {
       count: 2,
       pull: false,
       byAdmin: false,
+      owner: 'ann',
       pool,
       newId,
     }).flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data.container] : []));

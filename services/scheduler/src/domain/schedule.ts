@@ -38,6 +38,8 @@ export type ScheduleCommand =
       name?: string | undefined;
       /** Only an admin's spec may reach the engine's host (host paths, host network…). */
       byAdmin: boolean;
+      /** The account running it; the group is its own. */
+      owner: string;
       pool: Pool;
       newId: NewId;
     }
@@ -231,6 +233,7 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
               desired: group.desired,
               pull: group.pull,
               ...(name === undefined ? {} : { name }),
+              owner: command.owner,
             },
           },
           ...placed,

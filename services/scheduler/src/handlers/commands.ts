@@ -28,6 +28,7 @@ export const serveScheduleCommands = (
             group: newId(),
             ...data,
             byAdmin: metadata.role === 'admin',
+            owner: metadata.actor,
             pool: await pool(),
             newId,
           },
