@@ -92,10 +92,13 @@ describe('containers on three hosts', () => {
       const port = c.ports[0];
       expect(port).toMatchObject({ container: 80, protocol: 'tcp' });
       expect(port?.hostIp).toBe(hosts.find((h) => engineOf(h) === c.engine)?.address);
-      const page = await fetch(`http://${port?.hostIp}:${port?.host}/`, {
-        signal: AbortSignal.timeout(3000),
+      // Running is not yet listening: busybox httpd binds a moment after the start.
+      await within(5000, `${c.id} answering`, async () => {
+        const page = await fetch(`http://${port?.hostIp}:${port?.host}/`, {
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => undefined);
+        return (await page?.text())?.includes('berth') === true;
       });
-      expect(await page.text()).toContain('berth');
     }
   });
 
