@@ -19,6 +19,7 @@ let etcd: LocalEtcd;
 let hosts: TestHost[];
 let downHosts: () => Promise<void>;
 let token = '';
+let joinToken = '';
 const agents = new Map<string, ChildProcess>();
 
 const api = async (method: string, path: string, body?: unknown) => {
@@ -35,20 +36,21 @@ const engine = async (id: string) => (await api('GET', `/api/engines/${id}`)).bo
 const statusIs = (id: string, status: string) => async () =>
   (await engine(id).catch(() => undefined))?.health.status === status;
 
-const startAgent = (host: TestHost) =>
+const startAgent = (host: TestHost, as = { id: `host-${host.index}`, token: joinToken }) =>
   new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, ['services/agent/dist/main.js'], {
       env: {
         ...process.env,
         BERTH_ETCD_URL: etcd.url,
-        BERTH_AGENT_ID: `host-${host.index}`,
+        BERTH_JOIN_TOKEN: as.token,
+        BERTH_AGENT_ID: as.id,
         BERTH_DOCKER_URL: host.dockerUrl,
         BERTH_AGENT_LABELS: `zone-${host.index}`,
         BERTH_LEASE_TTL_SECONDS: '2',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    agents.set(`host-${host.index}`, child);
+    agents.set(as.id, child);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -69,6 +71,7 @@ beforeAll(async () => {
     body: JSON.stringify({ username: 'admin', password: 'engines-admin-1' }),
   });
   token = ((await login.json()) as { token: string }).token;
+  joinToken = ((await api('GET', '/api/agents/join-token')).body as { token: string }).token;
 });
 afterAll(async () => {
   for (const agent of agents.values()) if (agent.exitCode === null) agent.kill('SIGKILL');
@@ -78,8 +81,28 @@ afterAll(async () => {
 });
 
 describe('engines on real test hosts', () => {
+  it('never admits an agent registered with a wrong join token, and records why', async () => {
+    const host = hosts[0] as TestHost;
+    await startAgent(host, { id: 'intruder', token: `${joinToken.slice(0, -4)}AAAA` });
+    await within(5000, 'the refusal recorded', async () => {
+      const log = berth.openLog();
+      const history = await log.readStream('engine-intruder');
+      await log.close();
+      return history.some((e) => e.type === 'EngineJoinRefused');
+    });
+    expect((await api('GET', '/api/engines/intruder')).status).toBe(404);
+    const refused = (await api('GET', '/api/events?type=EngineJoinRefused')).body as {
+      message: string;
+    }[];
+    expect(refused.map((e) => e.message)).toEqual([
+      `engine intruder at ${host.dockerUrl} not admitted: wrong join token`,
+    ]);
+    expect(JSON.stringify(refused)).not.toContain(joinToken.slice(12));
+    agents.get('intruder')?.kill('SIGKILL');
+  });
+
   it('lists agent-registered hosts as healthy within 2 s of registration', async () => {
-    const registeredAt = await Promise.all(hosts.map(startAgent));
+    const registeredAt = await Promise.all(hosts.map((h) => startAgent(h)));
     await within(2000, 'three healthy engines', async () => {
       const list = (await api('GET', '/api/engines')).body as Engine[];
       return list.length === 3 && list.every((e) => e.health.status === 'healthy');

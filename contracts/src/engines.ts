@@ -26,6 +26,36 @@ export const canonicalEngineAddr = (addr: string): string | undefined => {
   return parts.length === 0 ? undefined : `unix:///${parts.join('/')}`;
 };
 
+// Loopback, RFC 1918, link-local and shared (CGNAT) IPv4 ranges: base address and prefix length.
+const PRIVATE_IPV4: readonly (readonly [base: number, bits: number])[] = [
+  [0x7f000000, 8],
+  [0x0a000000, 8],
+  [0xac100000, 12],
+  [0xc0a80000, 16],
+  [0xa9fe0000, 16],
+  [0x64400000, 10],
+];
+
+const ipv4Number = (host: string): number | undefined => {
+  const parts = host.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255))
+    return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+};
+
+/**
+ * Whether Berth drives this engine over plain TCP (no TLS) at an address that is not provably
+ * private: anyone between Berth and it can then run containers there. A host name counts as
+ * public, since Berth cannot tell where it resolves; `unix://` is local.
+ */
+export const isInsecureEngine = (addr: string, tls: boolean): boolean => {
+  if (tls || !addr.startsWith('tcp://')) return false;
+  const host = /^tcp:\/\/([^:/]+):\d+$/.exec(addr)?.[1] ?? '';
+  const ip = ipv4Number(host);
+  if (ip === undefined) return true;
+  return !PRIVATE_IPV4.some(([base, bits]) => ip >>> (32 - bits) === base >>> (32 - bits));
+};
+
 export const EngineAddr = z
   .string()
   .max(256)
@@ -83,6 +113,8 @@ export const Engine = z.object({
   reservedMemory: z.number(),
   source: z.enum(['manual', 'agent']),
   tlsConfigured: z.boolean(),
+  /** Plain TCP without TLS to an address outside the private ranges: anyone on the way can drive it. */
+  insecure: z.boolean(),
   schedulable: z.boolean(),
 });
 export type Engine = z.infer<typeof Engine>;
@@ -101,9 +133,34 @@ export const AgentRegistration = z.object({
   memory: z.number().int().positive(),
   labels: EngineLabels,
   leaving: z.boolean().optional(),
+  /** `joinProof(token, {id, addr})`: the registry ignores a registration without a valid one. */
+  proof: z.string().max(128).optional(),
 });
 export type AgentRegistration = z.infer<typeof AgentRegistration>;
 export const AGENT_KEY_PREFIX = 'berth/engines/';
+
+/** An agent joining (and staying joined) through the API: `POST /agents/join`, repeated. */
+export const JoinEngineBody = z.strictObject({
+  token: z.string().min(1).max(256),
+  id: EngineId,
+  addr: EngineAddr,
+  cpus: z.number().positive().max(4096),
+  memory: z
+    .number()
+    .int()
+    .positive()
+    .max(64 * 1024 * 1024),
+  labels: EngineLabels.default([]),
+  /** How long the registration lasts unless the agent joins again. */
+  ttlSeconds: z.number().int().min(2).max(300).default(10),
+  leaving: z.boolean().optional(),
+});
+export type JoinEngineBody = z.infer<typeof JoinEngineBody>;
+export const JoinEngine = commandSchema(
+  'JoinEngine',
+  z.strictObject({ registration: AgentRegistration, ttlSeconds: z.number().int().min(2).max(300) }),
+);
+export type JoinEngine = z.infer<typeof JoinEngine>;
 
 // --- Events --------------------------------------------------------------------------------
 export const EngineEvents = {
@@ -121,6 +178,8 @@ export const EngineEvents = {
     reason: z.string().optional(),
   }),
   EngineRemoved: z.object({ id: z.string(), reason: z.string() }),
+  /** A registration in etcd without a valid join proof: it never becomes an engine. */
+  EngineJoinRefused: z.object({ id: z.string(), addr: z.string(), reason: z.string() }),
   EngineLost: z.object({ id: z.string(), reason: z.string() }),
   /** On the heartbeat's `health-<id>` stream: a probe result that changed the engine's health. */
   EngineHealthChanged: z.object({

@@ -58,6 +58,12 @@ const describeKnown = (event: Known): Described => {
         tags: ['engine'],
         refs: { engine: event.data.id },
       };
+    case 'EngineJoinRefused':
+      return {
+        message: `engine ${event.data.id} at ${event.data.addr} not admitted: ${event.data.reason}`,
+        tags: ['engine', 'security'],
+        refs: { engine: event.data.id },
+      };
     case 'EngineLost':
       return {
         message: `engine ${event.data.id} lost: ${event.data.reason}`,
@@ -198,6 +204,7 @@ const KNOWN = new Set([
   'EngineAdded',
   'EngineRemoved',
   'EngineLost',
+  'EngineJoinRefused',
   'EngineHealthChanged',
 ]);
 

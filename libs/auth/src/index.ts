@@ -62,3 +62,4 @@ export {
   sealSecret,
   type SecretKey,
 } from './secrets.js';
+export { hasValidJoinProof, isJoinToken, joinProof, joinToken } from './join.js';

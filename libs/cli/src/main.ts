@@ -18,7 +18,7 @@ import {
   start,
   stop,
 } from './commands/containers.js';
-import { eadd, edelete, engine, engines } from './commands/engines.js';
+import { eadd, edelete, engine, engines, joinToken } from './commands/engines.js';
 import { events } from './commands/events.js';
 
 const COMMANDS: Command[] = [
@@ -31,6 +31,7 @@ const COMMANDS: Command[] = [
   adelete,
   engines,
   engine,
+  joinToken,
   eadd,
   edelete,
   containers,
@@ -52,6 +53,7 @@ const ALIASES: Record<string, string> = {
   'account delete': 'adelete',
   'engine add': 'eadd',
   'engine delete': 'edelete',
+  'engine join-token': 'join-token',
   'cluster info': 'clusterinfo',
   'container list': 'containers',
   'container run': 'run',
@@ -79,7 +81,7 @@ const help = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
-    'Also: account add|delete, engine add|delete, cluster info, container list|run|start|stop|…, logs, ps.',
+    'Also: account add|delete, engine add|delete|join-token, cluster info, container list|run|start|stop|…, logs, ps.',
     'The server is --url, else BERTH_URL, else the one you logged in to. `berth COMMAND --help` for more.',
   ].join('\n');
 

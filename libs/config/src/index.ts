@@ -50,3 +50,26 @@ export const NatsEnv = z
     ...(e.BERTH_NATS_TLS_CA === undefined ? {} : { tls: { caFile: e.BERTH_NATS_TLS_CA } }),
   }));
 export type NatsAccessConfig = z.infer<typeof NatsEnv>;
+
+/**
+ * How a cluster-mode process reaches etcd: `BERTH_ETCD_URL` (comma-separated endpoints), with
+ * `BERTH_ETCD_USER` and `BERTH_ETCD_PASSWORD` when etcd has authentication enabled. The result
+ * is the `Etcd3` client's options; never log it.
+ */
+export const EtcdEnv = z
+  .object({
+    BERTH_ETCD_URL: z.string().min(1, 'BERTH_ETCD_URL is required in cluster mode'),
+    BERTH_ETCD_USER: optionalString(),
+    BERTH_ETCD_PASSWORD: optionalString(),
+  })
+  .refine((e) => (e.BERTH_ETCD_USER === undefined) === (e.BERTH_ETCD_PASSWORD === undefined), {
+    message: 'BERTH_ETCD_USER and BERTH_ETCD_PASSWORD go together',
+    path: ['BERTH_ETCD_PASSWORD'],
+  })
+  .transform((e) => ({
+    hosts: e.BERTH_ETCD_URL.split(',').map((url) => url.trim()),
+    ...(e.BERTH_ETCD_USER === undefined
+      ? {}
+      : { auth: { username: e.BERTH_ETCD_USER, password: e.BERTH_ETCD_PASSWORD ?? '' } }),
+  }));
+export type EtcdAccessConfig = z.infer<typeof EtcdEnv>;

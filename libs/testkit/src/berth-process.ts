@@ -46,7 +46,9 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
-  const url = `http://127.0.0.1:${port}`;
+  const host =
+    env.BERTH_HOST === undefined || env.BERTH_HOST === '0.0.0.0' ? '127.0.0.1' : env.BERTH_HOST;
+  const url = `http://${host}:${port}`;
   const started = Date.now();
   const statuses: number[] = [];
   while (Date.now() - started < 30_000 && child.exitCode === null) {

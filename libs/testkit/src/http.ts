@@ -23,6 +23,15 @@ export const apiClient = (baseUrl: string, token: () => string) => {
   };
 };
 
+/** Logs in and returns the session token. */
+export const login = async (baseUrl: string, username: string, password: string) => {
+  const response = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    body: JSON.stringify({ username, password }),
+  });
+  return ((await response.json()) as { token: string }).token;
+};
+
 /** Polls until `check` holds; returns the milliseconds it took, or fails after `limitMs`. */
 export const within = async (limitMs: number, what: string, check: () => Promise<boolean>) => {
   const started = Date.now();

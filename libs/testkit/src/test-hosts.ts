@@ -10,6 +10,10 @@ export type TestHost = {
   index: number;
   /** The host's own address, e.g. 10.231.4.2. */
   address: string;
+  /** This namespace's end of the link to it, e.g. 10.231.4.1: how the host reaches Berth. */
+  peerAddress: string;
+  /** Its network namespace, for `ip netns exec` (a process there is "on" the host). */
+  netns: string;
   /** Its Docker API over TCP: tcp://10.231.4.2:2375. */
   dockerUrl: string;
   /** Its Docker API socket, reachable from this namespace too. */
@@ -41,6 +45,8 @@ export const startTestHosts = async (count: number) => {
         return {
           index: Number(index),
           address: address ?? '',
+          peerAddress: (address ?? '').replace(/\.2$/, '.1'),
+          netns: `bt-${runId}-${i}`,
           dockerUrl: dockerUrl ?? '',
           socket: socket ?? '',
           stopDocker: control('stop'),

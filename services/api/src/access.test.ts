@@ -25,6 +25,7 @@ describe('role ACL', () => {
       '/api/accounts',
       '/api/containersX',
       '/api/admin/replay',
+      '/api/agents/join-token',
       '/account',
     ]) {
       expect(mayAccess('user', 'GET', path)).toBe(false);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { SecretKey } from '@berth/auth';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { ErrorCode, httpStatusOf, type ErrorBody, type Session } from '@berth/contracts';
@@ -8,6 +9,7 @@ import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
 import type { Gateway } from './gateway.js';
 import { accountRoutes } from './routes/accounts.js';
+import { agentRoutes } from './routes/agents.js';
 import { authenticate, authRoutes } from './routes/auth.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { containerRoutes } from './routes/containers.js';
@@ -27,6 +29,8 @@ export type AppDeps = {
   /** The event log, for change streams; undefined while starting. */
   log: () => EventLog | undefined;
   streamLimits: ChangeStreamLimits;
+  /** The cluster's secret key, which the join token derives from; undefined while starting. */
+  secretKey: () => SecretKey | undefined;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
@@ -81,6 +85,7 @@ export const createApp = (deps: AppDeps) => {
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
+  agentRoutes(app, deps.gateway, deps.secretKey);
   containerRoutes(app, deps.gateway);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 

@@ -14,6 +14,7 @@ const api = await start(config, {
   logger,
   nats: () => nc,
   log: () => log,
+  secretKey: () => config.secretKey,
   checks: { nats: () => Promise.resolve(!nc.isClosed()) },
 });
 api.markStarted();

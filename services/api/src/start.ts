@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { SecretKey } from '@berth/auth';
 import type { Logger } from '@berth/log';
 import type { NatsConnection } from '@berth/bus';
 import type { EventLog } from '@berth/eventlog';
@@ -19,6 +20,8 @@ export type ApiDeps = {
   /** The event log for change streams, once it is open. */
   log: () => EventLog | undefined;
   checks: Record<string, ReadinessCheck>;
+  /** The cluster's secret key, once it is loaded. */
+  secretKey: () => SecretKey | undefined;
 };
 
 /**
@@ -35,6 +38,7 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     tokenTtlMs: config.tokenTtlMs,
     log: deps.log,
     streamLimits: config.streamLimits,
+    secretKey: deps.secretKey,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

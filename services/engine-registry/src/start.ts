@@ -16,7 +16,7 @@ export type EngineRegistryDeps = {
 
 /** Engines added by hand (AddEngine/RemoveEngine) and by agents (etcd); owns `engine-*`. */
 export const start = async ({ nc, log, logger, etcd, secretKey }: EngineRegistryDeps) => {
-  const commands = serveEngineCommands(nc, log, secretKey);
-  const agents = await followAgentRegistrations(etcd, log, logger);
+  const commands = serveEngineCommands(nc, log, secretKey, etcd);
+  const agents = await followAgentRegistrations(etcd, log, logger, secretKey);
   return { stop: () => Promise.all([commands.stop(), agents.stop()]) };
 };

@@ -46,6 +46,8 @@ export class WatchedEngines {
         }
         return;
       }
+      case 'EngineJoinRefused':
+        return; // never an engine
       default:
         return exhaustive(event);
     }

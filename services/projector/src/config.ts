@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { optionalString, parseEnv } from '@berth/config';
+import { EtcdEnv, optionalString, parseEnv } from '@berth/config';
 
 const Env = z.object({
   BERTH_PROJECTOR_CHECKPOINT: optionalString(),
-  BERTH_ETCD_URL: z.string().min(1, 'BERTH_ETCD_URL is required in cluster mode'),
   BERTH_ANCHOR_INTERVAL_SECONDS: z.coerce.number().positive().default(10),
 });
 
@@ -20,7 +19,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
   return {
     checkpointFile: e.BERTH_PROJECTOR_CHECKPOINT,
-    etcdUrl: e.BERTH_ETCD_URL,
+    etcd: parseEnv(EtcdEnv, env),
     anchorEveryMs: readAnchorEveryMs(env),
   };
 };

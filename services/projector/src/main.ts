@@ -5,8 +5,8 @@ import { etcdAnchors } from './anchor.js';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
-const { checkpointFile, etcdUrl, anchorEveryMs } = readConfig(process.env);
-const etcd = new Etcd3({ hosts: etcdUrl });
+const { checkpointFile, etcd: etcdAccess, anchorEveryMs } = readConfig(process.env);
+const etcd = new Etcd3(etcdAccess);
 await runService('projector', process.env, async (deps) => {
   const projector = await start({
     ...deps,

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { parseEnv, port } from '@berth/config';
+import { EtcdEnv, parseEnv, port } from '@berth/config';
 import { DEFAULT_ROUTER, type RouterConfig } from './start.js';
 
 const Env = z.object({
-  BERTH_ETCD_URL: z.string().min(1, 'BERTH_ETCD_URL is required in cluster mode'),
   BERTH_ROUTER_HOST: z.string().default('0.0.0.0'),
   BERTH_ROUTER_PORT: port(DEFAULT_ROUTER.port),
   BERTH_ROUTER_DOMAIN: z.string().min(1).default(DEFAULT_ROUTER.domain),
@@ -21,5 +20,5 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     dir: e.BERTH_ROUTER_DIR,
     drainMs: e.BERTH_ROUTER_DRAIN_MS,
   };
-  return { etcdUrl: e.BERTH_ETCD_URL, router };
+  return { etcd: parseEnv(EtcdEnv, env), router };
 };

@@ -6,7 +6,7 @@ import { start } from './start.js';
 
 const config = readConfig(process.env);
 await runService('router', process.env, async ({ log, logger }) => {
-  const etcd = new Etcd3({ hosts: config.etcdUrl });
+  const etcd = new Etcd3(config.etcd);
   const service = await start({ log, etcd, logger, config: config.router });
   return { stop: async () => (await service.stop(), etcd.close()) };
 });

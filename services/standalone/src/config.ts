@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { NatsEnv, optionalString, parseEnv, port } from '@berth/config';
+import { EtcdEnv, NatsEnv, optionalString, parseEnv, port } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
 import { readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
@@ -41,7 +41,8 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     dataDir: resolve(e.BERTH_DATA_DIR),
     /** Unset: a nats-server of its own on loopback, with a password made at each start. */
     nats: e.BERTH_NATS_URL === undefined ? undefined : parseEnv(NatsEnv, env),
-    etcdUrl: e.BERTH_ETCD_URL,
+    /** Unset: an etcd of its own on loopback. */
+    etcd: e.BERTH_ETCD_URL === undefined ? undefined : parseEnv(EtcdEnv, env),
     store: parseEnv(EventLogEnv, env),
     admin: readAdminConfig(env),
     /** Unset: a key generated once into `<data dir>/secret.key`. */

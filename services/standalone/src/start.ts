@@ -2,6 +2,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import type { SecretKey } from '@berth/auth';
 import { start as startAccount } from '@berth/account';
 import { start as startApi } from '@berth/api';
 import { start as startExecutor } from '@berth/docker-executor';
@@ -32,7 +33,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
   };
 
   // Connections are filled in as they come up; /healthz answers 503 until all are there.
-  const parts: { nc?: NatsConnection; log?: EventLog; etcd?: Etcd3 } = {};
+  const parts: { nc?: NatsConnection; log?: EventLog; etcd?: Etcd3; secretKey?: SecretKey } = {};
   const api = await startApi(
     {
       host: config.host,
@@ -44,6 +45,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       logger,
       nats: () => parts.nc,
       log: () => parts.log,
+      secretKey: () => parts.secretKey,
       checks: {
         nats: () => Promise.resolve(parts.nc !== undefined && !parts.nc.isClosed()),
         eventLog: async () => parts.log !== undefined && (await parts.log.head()) >= 0,
@@ -61,9 +63,11 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     const nats =
       config.nats ??
       (await spawned('nats-server', startNatsServer(config.dataDir), running, logger)).access;
-    const etcdUrl =
-      config.etcdUrl ??
-      (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger)).url;
+    const etcdAccess = config.etcd ?? {
+      hosts: [
+        (await spawned('etcd', startEtcd(join(config.dataDir, 'etcd')), running, logger)).url,
+      ],
+    };
     const secretKey = loadSecretKey(config.secretKey, config.dataDir);
     const log = await openEventLog(config.store, secretKey);
     running.push({ name: 'event log', stop: () => log.close() });
@@ -73,9 +77,9 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       maxReconnectAttempts: -1,
     });
     running.push({ name: 'nats connection', stop: () => nc.drain() });
-    const etcd = new Etcd3({ hosts: etcdUrl });
+    const etcd = new Etcd3(etcdAccess);
     running.push({ name: 'etcd client', stop: () => Promise.resolve(etcd.close()) });
-    Object.assign(parts, { nc, log, etcd });
+    Object.assign(parts, { nc, log, etcd, secretKey });
 
     const projector = await startProjector({
       nc,
@@ -141,7 +145,12 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     if (config.localEngine !== undefined) await addLocalEngine(nc, config.localEngine, logger);
     api.markStarted();
     logger.info(
-      { port: api.port, store: config.store.store, nats: nats.servers, etcd: etcdUrl },
+      {
+        port: api.port,
+        store: config.store.store,
+        nats: nats.servers,
+        etcd: etcdAccess.hosts.join(','),
+      },
       'berth is ready',
     );
     return { port: api.port, stop };

@@ -12,6 +12,7 @@ type Engine = {
   reservedMemory: number;
   health: { status: string; responseTimeMs: number | null };
   source: string;
+  insecure: boolean;
 };
 
 export const engines: Command = {
@@ -34,6 +35,23 @@ export const engines: Command = {
         ['SOURCE', (e) => e.source],
       ]),
     );
+    for (const e of body.filter((e) => e.insecure))
+      context.warn(
+        `warning: engine ${e.id} is driven over plain TCP at ${e.addr}, a public address, without TLS: anyone on the way can run containers there`,
+      );
+  },
+};
+
+export const joinToken: Command = {
+  name: 'join-token',
+  summary: 'print the token an agent needs to join (BERTH_JOIN_TOKEN)',
+  usage: 'berth engine join-token',
+  example: 'BERTH_JOIN_TOKEN=$(berth engine join-token)',
+  async run(context) {
+    const { body } = await context
+      .client()
+      .request<{ token: string }>('GET', '/api/agents/join-token');
+    context.print(context.json ? JSON.stringify(body) : body.token);
   },
 };
 

@@ -10,7 +10,8 @@ import { jsonBody } from '../validate.js';
 export type AuthOptions = { tokenTtlMs: number };
 type Env = { Variables: { session: Session } };
 
-const sourceOf = (c: Parameters<typeof getConnInfo>[0]) => {
+/** The caller's address, as the connection shows it. */
+export const sourceOf = (c: Parameters<typeof getConnInfo>[0]) => {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {

@@ -16,7 +16,8 @@ export type EngineCommand =
   | { type: 'AddEngine'; engine: Added }
   | { type: 'RegisterEngine'; engine: Added }
   | { type: 'RemoveEngine'; id: string; reason: string }
-  | { type: 'LoseEngine'; id: string; reason: string };
+  | { type: 'LoseEngine'; id: string; reason: string }
+  | { type: 'RefuseJoin'; id: string; addr: string; reason: string };
 
 export const engineDecider: Decider<EngineCommand, EngineEvent, EngineState> = {
   initialState: { status: 'none' },
@@ -47,6 +48,13 @@ export const engineDecider: Decider<EngineCommand, EngineEvent, EngineState> = {
         return state.status === 'active' && state.engine.source === 'agent'
           ? [{ type: 'EngineLost', data: { id: command.id, reason: command.reason } }]
           : [];
+      case 'RefuseJoin':
+        return [
+          {
+            type: 'EngineJoinRefused',
+            data: { id: command.id, addr: command.addr, reason: command.reason },
+          },
+        ];
       default:
         return exhaustive(command);
     }
@@ -61,6 +69,7 @@ export const engineDecider: Decider<EngineCommand, EngineEvent, EngineState> = {
       case 'EngineLost':
         return state.status === 'active' ? { status: 'lost', engine: state.engine } : state;
       case 'EngineHealthChanged':
+      case 'EngineJoinRefused':
         return state;
       default:
         return exhaustive(event);

@@ -1,9 +1,17 @@
-import { AddEngine, engineStream, RemoveEngine, type CommandMetadata } from '@berth/contracts';
-import { sealSecret, type SecretKey } from '@berth/auth';
+import type { Etcd3 } from 'etcd3';
+import {
+  AddEngine,
+  AGENT_KEY_PREFIX,
+  engineStream,
+  JoinEngine,
+  RemoveEngine,
+  type CommandMetadata,
+} from '@berth/contracts';
+import { hasValidJoinProof, sealSecret, type SecretKey } from '@berth/auth';
 import { serveCommand, type NatsConnection } from '@berth/bus';
 import { handleCommand } from '@berth/decider';
 import { inspectEngine } from '@berth/docker';
-import { ConflictError } from '@berth/errors';
+import { ConflictError, UnauthenticatedError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { engineDecider, type EngineCommand } from '../domain/engine.js';
 import { enginesInLog } from '../engines-in-log.js';
@@ -17,8 +25,29 @@ export const decideEngine = (
   metadata: CommandMetadata,
 ) => handleCommand(log, engineDecider, engineStream(id), command, metadata);
 
-/** AddEngine and RemoveEngine over the bus, in queue group `berth.engine-registry`. */
-export const serveEngineCommands = (nc: NatsConnection, log: EventLog, secretKey: SecretKey) => {
+/**
+ * An agent's registration through the API, written to etcd as an agent on the host would write
+ * it: under a lease of `ttlSeconds`, taken anew on every renewal (the old one then expires with
+ * nothing on it). The etcd watch turns it into engine events like any other registration.
+ */
+const joinThroughEtcd = async (etcd: Etcd3, { registration, ttlSeconds }: JoinEngine['data']) => {
+  const key = AGENT_KEY_PREFIX + registration.id;
+  const value = JSON.stringify(registration);
+  if (registration.leaving === true) {
+    await etcd.put(key).value(value);
+    await etcd.delete().key(key);
+    return;
+  }
+  await etcd.lease(ttlSeconds, { autoKeepAlive: false }).put(key).value(value);
+};
+
+/** AddEngine, RemoveEngine and JoinEngine over the bus, in queue group `berth.engine-registry`. */
+export const serveEngineCommands = (
+  nc: NatsConnection,
+  log: EventLog,
+  secretKey: SecretKey,
+  etcd: Etcd3,
+) => {
   const endpoints = [
     serveCommand(nc, {
       type: 'AddEngine',
@@ -68,6 +97,20 @@ export const serveEngineCommands = (nc: NatsConnection, log: EventLog, secretKey
           { type: 'RemoveEngine', id: data.id, reason: `removed by ${metadata.actor}` },
           metadata,
         ),
+    }),
+    serveCommand(nc, {
+      type: 'JoinEngine',
+      schema: JoinEngine,
+      service: SERVICE,
+      handle: async ({ data }) => {
+        if (!hasValidJoinProof(secretKey, data.registration))
+          throw new UnauthenticatedError(
+            'wrong join token (`berth engine join-token` prints the right one)',
+            { field: 'token' },
+          );
+        await joinThroughEtcd(etcd, data);
+        return { position: 0, events: [] };
+      },
     }),
   ];
   return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };

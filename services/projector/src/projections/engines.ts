@@ -1,4 +1,9 @@
-import type { ClusterInfo, Engine, EngineEvent } from '@berth/contracts';
+import {
+  isInsecureEngine,
+  type ClusterInfo,
+  type Engine,
+  type EngineEvent,
+} from '@berth/contracts';
 
 /** Engines with health and reservations, as GET /api/engines shows them. */
 export class EnginesProjection {
@@ -21,6 +26,7 @@ export class EnginesProjection {
           reservedCpus: previous?.reservedCpus ?? 0,
           reservedMemory: previous?.reservedMemory ?? 0,
           tlsConfigured: tls !== undefined,
+          insecure: isInsecureEngine(engine.addr, tls !== undefined),
           schedulable: keepHealth ? previous.schedulable : false,
         });
         return;
@@ -48,6 +54,8 @@ export class EnginesProjection {
         );
         return;
       }
+      case 'EngineJoinRefused':
+        return; // never an engine
       default:
         return exhaustive(event);
     }
