@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '@berth/errors';
 import { createApp } from './app.js';
 import type { Gateway } from './gateway.js';
+import { parseTrustedProxies } from './login/client-address.js';
+import { kvCounters } from './login/counters.js';
+import { loginGuard } from './login/guard.js';
+import { DEFAULT_LOGIN_LIMITS } from './login/policy.js';
 import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const logger = pino({ level: 'silent' });
@@ -16,6 +20,11 @@ const base = {
   logger,
   gateway,
   tokenTtlMs: 60_000,
+  loginGuard: loginGuard(
+    kvCounters(() => Promise.reject(new Error('no bus in this test'))),
+    DEFAULT_LOGIN_LIMITS,
+  ),
+  trustedProxies: parseTrustedProxies(''),
   log: () => undefined,
   streamLimits: DEFAULT_STREAM_LIMITS,
 };

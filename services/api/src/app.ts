@@ -7,6 +7,8 @@ import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
 import type { Gateway } from './gateway.js';
+import type { TrustedProxies } from './login/client-address.js';
+import type { LoginGuard } from './login/guard.js';
 import { accountRoutes } from './routes/accounts.js';
 import { authenticate, authRoutes } from './routes/auth.js';
 import { clusterRoutes } from './routes/cluster.js';
@@ -24,6 +26,9 @@ export type AppDeps = {
   started: () => boolean;
   checks: Record<string, ReadinessCheck>;
   tokenTtlMs: number;
+  /** Counts login attempts across api instances. */
+  loginGuard: LoginGuard;
+  trustedProxies: TrustedProxies;
   /** The event log, for change streams; undefined while starting. */
   log: () => EventLog | undefined;
   streamLimits: ChangeStreamLimits;
@@ -77,7 +82,11 @@ export const createApp = (deps: AppDeps) => {
   app.use('/api/*', guard);
   app.use('/account/*', guard);
 
-  authRoutes(app, deps.gateway, { tokenTtlMs: deps.tokenTtlMs });
+  authRoutes(app, deps.gateway, {
+    tokenTtlMs: deps.tokenTtlMs,
+    guard: deps.loginGuard,
+    trustedProxies: deps.trustedProxies,
+  });
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
