@@ -89,6 +89,24 @@ export const authRoutes = (app: Hono<Env>, gateway: Gateway, options: AuthOption
     return c.json({ token, expiresAt });
   });
 
+  // Ends the session of the token it is called with; the account's other tokens keep working.
+  app.post('/auth/logout', async (c) => {
+    const headers = {
+      authorization: c.req.header('authorization'),
+      access: c.req.header('x-access-token'),
+    };
+    const session = await authenticate(gateway, headers);
+    const token = credentialsOf(headers)?.token ?? '';
+    const { position } = await gateway.command(
+      'Logout',
+      { username: session.username, tokenHash: tokenHash(token) },
+      session.username,
+    );
+    // Wait for the read model to forget the session, so the token fails on the next request.
+    await gateway.query('ListAccounts', { atLeast: position });
+    return c.body(null, 204);
+  });
+
   app.post('/account/passwdchange', async (c) => {
     const session = c.get('session');
     const body = await jsonBody(c, ChangePasswordBody);
