@@ -21,7 +21,7 @@ const base = {
   gateway,
   tokenTtlMs: 60_000,
   loginGuard: loginGuard(
-    kvCounters(() => Promise.reject(new Error('no bus in this test'))),
+    kvCounters(() => Promise.reject(new Error('no JetStream in this test'))),
     DEFAULT_LOGIN_LIMITS,
   ),
   trustedProxies: parseTrustedProxies(''),
@@ -73,6 +73,19 @@ describe('api app', () => {
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
     }
+  });
+
+  it('refuses logins with 503 while the login counters cannot be reached', async () => {
+    const app = createApp({ ...base, started: () => true, checks: {} });
+    const response = await app.request('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'whatever-1' }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: { code: 'unavailable', message: 'the login counters cannot be reached' },
+    });
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -56,19 +56,27 @@ export const kvCounters = (openBucket: () => Promise<KV>) => {
     return run;
   };
 
+  // NATS or JetStream failing is "unavailable" (503): logins are refused, never unlimited.
+  const reaching = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      if (error instanceof UnavailableError || isConflict(error)) throw error;
+      throw new UnavailableError('the login counters cannot be reached', { cause: error });
+    });
+
   return {
     change: <Counter, Result>(key: string, step: Step<Counter, Result>): Promise<Result> =>
       serially(key, async () => {
         const store = await kv();
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          const entry = await store.get(key);
+          const entry = await reaching(store.get(key));
           const current = entry?.operation === 'PUT' ? entry.json<Counter>() : undefined;
           const { next, result } = step(current);
           if (next === undefined) return result;
           try {
             const data = JSON.stringify(next);
-            if (entry === null) await store.create(key, data);
-            else await store.update(key, data, entry.revision);
+            await reaching(
+              entry === null ? store.create(key, data) : store.update(key, data, entry.revision),
+            );
             return result;
           } catch (error) {
             if (!isConflict(error)) throw error;
@@ -76,7 +84,7 @@ export const kvCounters = (openBucket: () => Promise<KV>) => {
         }
         throw new UnavailableError('the login counters are too busy; try again');
       }),
-    remove: (key: string) => serially(key, async () => (await kv()).delete(key)),
+    remove: (key: string) => serially(key, async () => reaching((await kv()).delete(key))),
   };
 };
 export type Counters = ReturnType<typeof kvCounters>;
