@@ -152,17 +152,18 @@ describe('accounts, login and access control', () => {
     expect(limited.body).toMatchObject({ error: { code: 'rate_limited' } });
   });
 
-  it('records a failed login the same way whether the account exists or not', async () => {
-    expect((await login('admin', 'not-the-password')).status).toBe(401);
-    expect((await login('nobody-here', 'not-the-password')).status).toBe(401);
+  it('answers a failed login the same whether the account exists or not', async () => {
+    const known = await login('admin', 'not-the-password');
+    const unknown = await login('nobody-here', 'not-the-password');
+    expect(known.status).toBe(401);
+    expect(unknown).toEqual(known);
+    // The existing account's failure is an event; the unknown name's only joins a count.
     const admin = await login('admin', ADMIN_PASSWORD);
     const events = (
       await call('GET', '/api/events?type=LoginFailed&count=100', { token: admin.token })
     ).body as { message: string }[];
-    const about = (username: string) =>
-      events.find((e) => e.message.includes(` ${username} `))?.message.replace(username, 'X');
-    expect(about('admin')).toBeDefined();
-    expect(about('admin')).toBe(about('nobody-here'));
+    expect(events.some((e) => e.message.includes(' admin '))).toBe(true);
+    expect(events.some((e) => e.message.includes('nobody-here'))).toBe(false);
   });
 
   it('answers a login with control characters in the username with 400 naming the field', async () => {

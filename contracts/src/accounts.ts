@@ -58,10 +58,16 @@ export const Login = commandSchema(
     expiresAt: z.iso.datetime(),
   }),
 );
+/** Ends the one session of this token (its sha256); the api checked it is `username`'s. */
+export const Logout = commandSchema(
+  'Logout',
+  z.strictObject({ username: Username, tokenHash: z.string().length(64) }),
+);
 export type AddAccount = z.infer<typeof AddAccount>;
 export type DeleteAccount = z.infer<typeof DeleteAccount>;
 export type ChangePassword = z.infer<typeof ChangePassword>;
 export type Login = z.infer<typeof Login>;
+export type Logout = z.infer<typeof Logout>;
 
 // --- Events --------------------------------------------------------------------------------
 export const AccountEvents = {
@@ -76,7 +82,21 @@ export const AccountEvents = {
     expiresAt: z.iso.datetime(),
     source: Source,
   }),
+  /** A logout: this one token no longer opens a session; the account's others still do. */
+  SessionEnded: z.object({ accountId: z.string(), tokenHash: z.string() }),
+  /** A failed login as an existing account; unknown usernames are only counted (below). */
   LoginFailed: z.object({ username: z.string(), source: Source, reason: z.string() }),
+  /** Failed logins as usernames that do not exist, counted over a minute: one event for all. */
+  LoginFailuresSummarized: z.object({
+    count: z.number().int().positive(),
+    since: z.iso.datetime(),
+    until: z.iso.datetime(),
+  }),
+  /**
+   * In the `admins` stream, before an admin's `AccountDeleted`: appended at the stream's
+   * version, so two removals at once cannot both leave "another admin".
+   */
+  AdminRemoved: z.object({ accountId: z.string(), username: z.string() }),
 } as const;
 
 export type AccountEvent = {
@@ -86,3 +106,10 @@ export type AccountEvent = {
 /** Streams: one per username (so uniqueness is an expected-version check), one for failures. */
 export const accountStream = (username: string) => `account-${username.toLowerCase()}`;
 export const LOGIN_FAILURES_STREAM = 'login-failures';
+/** The removals of admins, one version guarding "at least one admin stays". */
+export const ADMINS_STREAM = 'admins';
+/**
+ * One stream per minute (`2026-12-02T19:48`) for the summary of unknown-username failures:
+ * appended at version 0, so there is at most one summary a minute whatever the instances.
+ */
+export const unknownLoginsStream = (minute: string) => `${LOGIN_FAILURES_STREAM}-unknown-${minute}`;

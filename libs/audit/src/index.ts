@@ -40,6 +40,24 @@ const describeKnown = (event: Known): Described => {
         tags: ['account', 'login'],
         refs: { account: event.data.accountId },
       };
+    case 'SessionEnded':
+      return {
+        message: 'logged out',
+        tags: ['account', 'login'],
+        refs: { account: event.data.accountId },
+      };
+    case 'LoginFailuresSummarized':
+      return {
+        message: `${event.data.count} failed login(s) as unknown usernames from ${event.data.since} to ${event.data.until}`,
+        tags: ['login', 'security'],
+        refs: {},
+      };
+    case 'AdminRemoved':
+      return {
+        message: `admin ${event.data.username} leaves the admins (it is being deleted)`,
+        tags: ['account'],
+        refs: { account: event.data.accountId },
+      };
     case 'LoginFailed':
       return {
         message: `failed login as ${event.data.username} from ${event.data.source}: ${event.data.reason}`,
@@ -200,7 +218,10 @@ const KNOWN = new Set([
   'AccountPasswordSet',
   'AccountDeleted',
   'SessionStarted',
+  'SessionEnded',
   'LoginFailed',
+  'LoginFailuresSummarized',
+  'AdminRemoved',
   'EngineAdded',
   'EngineRemoved',
   'EngineLost',

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -44,6 +44,8 @@ export const saveLogin = (env: NodeJS.ProcessEnv, saved: Saved) => {
   writeFileSync(file, JSON.stringify(saved), { mode: 0o600 });
   chmodSync(file, 0o600);
 };
+
+export const forgetLogin = (env: NodeJS.ProcessEnv) => rmSync(loginFile(env), { force: true });
 
 /** The Berth HTTP API as the CLI uses it: JSON in, JSON out, errors as CliError. */
 export class Client {

@@ -6,7 +6,7 @@ import { CliError, Client, loadLogin } from './client.js';
 import { endOptionsAtFirstPositional, UsageError, type Command, type Context } from './command.js';
 import { aadd, account, accounts, adelete } from './commands/accounts.js';
 import { replay, verify } from './commands/admin.js';
-import { clusterinfo, login, passwd } from './commands/auth.js';
+import { clusterinfo, login, logout, passwd } from './commands/auth.js';
 import {
   container,
   containers,
@@ -23,6 +23,7 @@ import { events } from './commands/events.js';
 
 const COMMANDS: Command[] = [
   login,
+  logout,
   passwd,
   clusterinfo,
   accounts,

@@ -21,7 +21,8 @@ export type LocalNats = {
 /**
  * Starts Debian's `nats-server` on a free loopback port with a fresh password, and waits until
  * it takes clients. The password lives only in a 0600 config file under `dir` (never on the
- * command line, where any local user could read it) and in the returned access.
+ * command line, where any local user could read it) and in the returned access. JetStream is
+ * on, storing under `dir`.
  */
 export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
   const configDir = dir ?? mkdtempSync(join(tmpdir(), 'berth-nats-'));
@@ -35,7 +36,13 @@ export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
   const configFile = join(configDir, 'nats-server.conf');
   writeFileSync(
     configFile,
-    `listen: "127.0.0.1:${port}"\nauthorization {\n  user: "${access.user}"\n  password: "${access.pass}"\n}\n`,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `authorization {\n  user: "${access.user}"\n  password: "${access.pass}"\n}`,
+      // JetStream keeps the api's login counters (a KV bucket) for every instance.
+      `jetstream {\n  store_dir: "${join(configDir, 'jetstream')}"\n}`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
   const child: Child = spawnChild('nats-server', ['-c', configFile]);

@@ -3,6 +3,7 @@ import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { serveAccountCommands } from './handlers/commands.js';
+import { unknownLoginSummaries } from './handlers/unknown-logins.js';
 
 export type AccountServiceDeps = {
   nc: NatsConnection;
@@ -11,9 +12,15 @@ export type AccountServiceDeps = {
   admin: { username: string; password: string | undefined };
 };
 
-/** Accounts, passwords and logins; owns the `account-*` and `login-failures` streams. */
+/** Accounts, passwords and logins; owns the `account-*`, `admins` and `login-failures*` streams. */
 export const start = async ({ nc, log, logger, admin }: AccountServiceDeps) => {
-  const commands = serveAccountCommands(nc, log);
+  const unknownLogins = unknownLoginSummaries(log, logger);
+  const commands = serveAccountCommands(nc, log, unknownLogins);
   await ensureFirstAdmin(log, logger, admin);
-  return { stop: () => commands.stop() };
+  return {
+    stop: async () => {
+      await commands.stop();
+      await unknownLogins.stop();
+    },
+  };
 };

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { UnavailableError } from '@berth/errors';
 import { createApp } from './app.js';
 import type { Gateway } from './gateway.js';
+import { parseTrustedProxies } from './login/client-address.js';
+import { kvCounters } from './login/counters.js';
+import { loginGuard } from './login/guard.js';
+import { DEFAULT_LOGIN_LIMITS } from './login/policy.js';
 import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const logger = pino({ level: 'silent' });
@@ -16,6 +20,11 @@ const base = {
   logger,
   gateway,
   tokenTtlMs: 60_000,
+  loginGuard: loginGuard(
+    kvCounters(() => Promise.reject(new Error('no JetStream in this test'))),
+    DEFAULT_LOGIN_LIMITS,
+  ),
+  trustedProxies: parseTrustedProxies(''),
   log: () => undefined,
   streamLimits: DEFAULT_STREAM_LIMITS,
   secretKey: () => undefined,
@@ -65,6 +74,19 @@ describe('api app', () => {
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
     }
+  });
+
+  it('refuses logins with 503 while the login counters cannot be reached', async () => {
+    const app = createApp({ ...base, started: () => true, checks: {} });
+    const response = await app.request('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'whatever-1' }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: { code: 'unavailable', message: 'the login counters cannot be reached' },
+    });
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -8,6 +8,8 @@ import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
 import type { Gateway } from './gateway.js';
+import type { TrustedProxies } from './login/client-address.js';
+import type { LoginGuard } from './login/guard.js';
 import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { authenticate, authRoutes } from './routes/auth.js';
@@ -26,6 +28,9 @@ export type AppDeps = {
   started: () => boolean;
   checks: Record<string, ReadinessCheck>;
   tokenTtlMs: number;
+  /** Counts login attempts across api instances. */
+  loginGuard: LoginGuard;
+  trustedProxies: TrustedProxies;
   /** The event log, for change streams; undefined while starting. */
   log: () => EventLog | undefined;
   streamLimits: ChangeStreamLimits;
@@ -81,11 +86,19 @@ export const createApp = (deps: AppDeps) => {
   app.use('/api/*', guard);
   app.use('/account/*', guard);
 
-  authRoutes(app, deps.gateway, { tokenTtlMs: deps.tokenTtlMs });
+  authRoutes(app, deps.gateway, {
+    tokenTtlMs: deps.tokenTtlMs,
+    guard: deps.loginGuard,
+    trustedProxies: deps.trustedProxies,
+  });
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
-  agentRoutes(app, deps.gateway, deps.secretKey);
+  agentRoutes(app, deps.gateway, {
+    secretKey: deps.secretKey,
+    guard: deps.loginGuard,
+    trustedProxies: deps.trustedProxies,
+  });
   containerRoutes(app, deps.gateway);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 

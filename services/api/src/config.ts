@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseSecretKey } from '@berth/auth';
 import { NatsEnv, parseEnv, port } from '@berth/config';
 import { EventLogEnv } from '@berth/eventlog';
+import { readLoginSettings } from './login/settings.js';
 import { DEFAULT_STREAM_LIMITS } from './routes/events.js';
 
 const Env = z.object({
@@ -34,6 +35,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     nats: parseEnv(NatsEnv, env),
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,
     streamLimits: readStreamLimits(env),
+    login: readLoginSettings(env),
     store: parseEnv(EventLogEnv, env),
     secretKey: parseSecretKey(e.BERTH_SECRET_KEY),
     logLevel: e.BERTH_LOG_LEVEL,

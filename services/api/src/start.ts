@@ -3,8 +3,12 @@ import type { SecretKey } from '@berth/auth';
 import type { Logger } from '@berth/log';
 import type { NatsConnection } from '@berth/bus';
 import type { EventLog } from '@berth/eventlog';
+import { UnavailableError } from '@berth/errors';
 import { createApp, type ReadinessCheck } from './app.js';
 import { natsGateway } from './gateway.js';
+import { kvCounters, openCounterBucket } from './login/counters.js';
+import { loginGuard } from './login/guard.js';
+import type { LoginSettings } from './login/settings.js';
 import type { ChangeStreamLimits } from './routes/events.js';
 
 export type ApiConfig = {
@@ -12,6 +16,7 @@ export type ApiConfig = {
   port: number;
   tokenTtlMs: number;
   streamLimits: ChangeStreamLimits;
+  login: LoginSettings;
 };
 export type ApiDeps = {
   logger: Logger;
@@ -30,12 +35,19 @@ export type ApiDeps = {
  */
 export const start = async (config: ApiConfig, deps: ApiDeps) => {
   let started = false;
+  const counters = kvCounters(async () => {
+    const nc = deps.nats();
+    if (nc === undefined) throw new UnavailableError('berth is still starting');
+    return openCounterBucket(nc, config.login.countersTtlMs);
+  });
   const app = createApp({
     logger: deps.logger,
     gateway: natsGateway(deps.nats),
     checks: deps.checks,
     started: () => started,
     tokenTtlMs: config.tokenTtlMs,
+    loginGuard: loginGuard(counters, config.login.limits),
+    trustedProxies: config.login.trustedProxies,
     log: deps.log,
     streamLimits: config.streamLimits,
     secretKey: deps.secretKey,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EtcdEnv, NatsEnv, optionalString, parseEnv, port } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
-import { readStreamLimits } from '@berth/api';
+import { readLoginSettings, readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
 import { EventLogEnv } from '@berth/eventlog';
 
@@ -62,6 +62,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
         ? undefined
         : { port: e.BERTH_ROUTER_PORT, domain: e.BERTH_ROUTER_DOMAIN },
     streamLimits: readStreamLimits(env),
+    login: readLoginSettings(env),
     anchorEveryMs: readAnchorEveryMs(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };

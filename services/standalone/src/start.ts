@@ -40,6 +40,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       port: config.port,
       tokenTtlMs: config.tokenTtlMs,
       streamLimits: config.streamLimits,
+      login: config.login,
     },
     {
       logger,

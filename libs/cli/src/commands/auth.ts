@@ -1,4 +1,4 @@
-import { Client, saveLogin } from '../client.js';
+import { Client, forgetLogin, HttpError, saveLogin } from '../client.js';
 import type { Command } from '../command.js';
 
 export const login: Command = {
@@ -26,6 +26,23 @@ export const login: Command = {
         ? JSON.stringify({ url, username, expiresAt: body.expiresAt })
         : `Logged in to ${url} as ${username} (until ${body.expiresAt})`,
     );
+  },
+};
+
+export const logout: Command = {
+  name: 'logout',
+  summary: "end this login's session (your other logins keep theirs) and forget its token",
+  usage: 'berth logout',
+  example: 'berth logout',
+  async run(context) {
+    try {
+      await context.client().request('POST', '/auth/logout');
+    } catch (error) {
+      // A token that no longer works is as good as ended; anything else must be said.
+      if (!(error instanceof HttpError && error.status === 401)) throw error;
+    }
+    forgetLogin(context.env);
+    context.print('Logged out.');
   },
 };
 

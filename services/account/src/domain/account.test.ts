@@ -42,14 +42,9 @@ describe('account decider', () => {
     expect(given(added, password, deleted).when(add)()).toHaveLength(2);
   });
 
-  it('deletes, but not the last admin, and not twice', () => {
-    expect(given(added, password).when({ type: 'DeleteAccount', isLastAdmin: false })()).toEqual([
-      deleted,
-    ]);
-    expect(given(added).when({ type: 'DeleteAccount', isLastAdmin: true })).toThrow(
-      expect.objectContaining({ code: 'rejected' }),
-    );
-    expect(given(added, deleted).when({ type: 'DeleteAccount', isLastAdmin: false })).toThrow(
+  it('deletes, but not twice', () => {
+    expect(given(added, password).when({ type: 'DeleteAccount' })()).toEqual([deleted]);
+    expect(given(added, deleted).when({ type: 'DeleteAccount' })).toThrow(
       expect.objectContaining({ code: 'not_found' }),
     );
   });
@@ -85,5 +80,13 @@ describe('account decider', () => {
     expect(given(added, deleted).when(start)).toThrow(
       expect.objectContaining({ code: 'not_found' }),
     );
+  });
+
+  it('ends one session of an active account', () => {
+    const end: AccountCommand = { type: 'EndSession', tokenHash: 'e'.repeat(64) };
+    expect(given(added, password).when(end)()).toEqual([
+      { type: 'SessionEnded', data: { accountId: 'A1', tokenHash: 'e'.repeat(64) } },
+    ]);
+    expect(given(added, deleted).when(end)).toThrow(expect.objectContaining({ code: 'not_found' }));
   });
 });

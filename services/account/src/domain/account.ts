@@ -11,9 +11,10 @@ export type AccountState =
 /** Commands as the decider sees them: hashing and checks that need I/O are done before. */
 export type AccountCommand =
   | { type: 'AddAccount'; accountId: string; username: string; role: Role; passwordHash: string }
-  | { type: 'DeleteAccount'; isLastAdmin: boolean }
+  | { type: 'DeleteAccount' }
   | { type: 'ChangePassword'; oldPasswordMatches: boolean; passwordHash: string }
-  | { type: 'StartSession'; tokenHash: string; expiresAt: string; source: string };
+  | { type: 'StartSession'; tokenHash: string; expiresAt: string; source: string }
+  | { type: 'EndSession'; tokenHash: string };
 
 const activeOrThrow = (state: AccountState) => {
   if (state.status !== 'active') throw new NotFoundError('no such account', { field: 'username' });
@@ -40,9 +41,8 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
           },
         ];
       case 'DeleteAccount': {
+        // An admin's removal was checked against the other admins first (the admins decider).
         const account = activeOrThrow(state);
-        if (command.isLastAdmin)
-          throw new RejectedError('the last admin cannot be deleted', { field: 'username' });
         return [
           {
             type: 'AccountDeleted',
@@ -71,6 +71,15 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
           },
         ];
       }
+      case 'EndSession': {
+        const account = activeOrThrow(state);
+        return [
+          {
+            type: 'SessionEnded',
+            data: { accountId: account.accountId, tokenHash: command.tokenHash },
+          },
+        ];
+      }
       default:
         return exhaustive(command);
     }
@@ -89,7 +98,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
           username: event.data.username,
         };
       case 'SessionStarted':
+      case 'SessionEnded':
       case 'LoginFailed':
+      case 'LoginFailuresSummarized':
+      case 'AdminRemoved':
         return state;
       default:
         return exhaustive(event);

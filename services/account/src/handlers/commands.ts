@@ -1,10 +1,12 @@
 import {
   accountStream,
   AddAccount,
+  ADMINS_STREAM,
   ChangePassword,
   DeleteAccount,
   LOGIN_FAILURES_STREAM,
   Login,
+  Logout,
   type AccountEvent,
   type CommandMetadata,
 } from '@berth/contracts';
@@ -13,12 +15,18 @@ import { serveCommand, type CommandResult, type NatsConnection } from '@berth/bu
 import { eventMetadataOf, fold, handleCommand } from '@berth/decider';
 import { UnauthenticatedError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
+import { newId } from '@berth/ids';
 import { accountDecider, type AccountCommand } from '../domain/account.js';
+import { adminsDecider } from '../domain/admins.js';
 
 const SERVICE = 'account';
 
 /** The command endpoints of the account service, all in queue group `berth.account`. */
-export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
+export const serveAccountCommands = (
+  nc: NatsConnection,
+  log: EventLog,
+  unknownLogins: { failed: () => void },
+) => {
   const loadAccount = async (username: string) =>
     fold(
       accountDecider,
@@ -28,7 +36,7 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
   const decide = (username: string, command: AccountCommand, metadata: CommandMetadata) =>
     handleCommand(log, accountDecider, accountStream(username), command, metadata);
 
-  /** Active admins, from the log; deletion is rare, so a filtered read is enough. */
+  /** Admins the accounts in the log name; deletion is rare, so a filtered read is enough. */
   const activeAdmins = async () => {
     const admins = new Set<string>();
     const events = await log.readAll(1, {
@@ -38,13 +46,33 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
       if (type === 'AccountAdded' && data.role === 'admin') admins.add(data.accountId);
       if (type === 'AccountDeleted') admins.delete(data.accountId);
     }
-    return admins;
+    return [...admins];
   };
+
+  /** Grants an admin's removal on the `admins` stream, or refuses the last one. */
+  const removeAdmin = async (
+    account: { accountId: string; username: string },
+    metadata: CommandMetadata,
+  ) =>
+    handleCommand(
+      log,
+      adminsDecider,
+      ADMINS_STREAM,
+      { type: 'RemoveAdmin', ...account, activeAdmins: await activeAdmins() },
+      // Its own commandId: the deletion's events still count as not yet appended.
+      {
+        ...metadata,
+        commandId: newId(),
+        correlationId: metadata.correlationId ?? metadata.commandId,
+        causationId: metadata.commandId,
+      },
+    );
 
   const login = async ({ data, metadata }: Login): Promise<CommandResult> => {
     const earlier = await log.readCommand(metadata.commandId);
     const outcome = earlier.length > 0 ? earlier : await attemptLogin(data, metadata);
-    if (outcome.some((e) => e.type === 'LoginFailed'))
+    // Whether the account exists or not, the answer is the same.
+    if (outcome.length === 0 || outcome.some((e) => e.type === 'LoginFailed'))
       throw new UnauthenticatedError('invalid username or password');
     return { position: outcome[outcome.length - 1]?.position ?? 0, events: outcome };
   };
@@ -52,6 +80,11 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
   const attemptLogin = async (data: Login['data'], metadata: CommandMetadata) => {
     const account = await loadAccount(data.username);
     const hash = account.status === 'active' ? account.passwordHash : undefined;
+    if (hash === undefined) {
+      await verifyPassword(data.password, hash); // costs the same time as a real check
+      unknownLogins.failed();
+      return [];
+    }
     if (await verifyPassword(data.password, hash)) {
       const {
         tokenHash: hashed,
@@ -69,7 +102,6 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
     await log.append(LOGIN_FAILURES_STREAM, 'any', [
       {
         type: 'LoginFailed',
-        // The same reason whether the account exists or not: the log does not tell either.
         data: { username: data.username, source: data.source, reason: 'invalid credentials' },
         metadata: eventMetadataOf(metadata),
       },
@@ -98,10 +130,9 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
       service: SERVICE,
       handle: async ({ data, metadata }) => {
         const account = await loadAccount(data.username);
-        const admins = await activeAdmins();
-        const isLastAdmin =
-          account.status === 'active' && account.role === 'admin' && admins.size <= 1;
-        return decide(data.username, { type: 'DeleteAccount', isLastAdmin }, metadata);
+        if (account.status === 'active' && account.role === 'admin')
+          await removeAdmin({ accountId: account.accountId, username: account.username }, metadata);
+        return decide(data.username, { type: 'DeleteAccount' }, metadata);
       },
     }),
     serveCommand(nc, {
@@ -123,6 +154,13 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
       },
     }),
     serveCommand(nc, { type: 'Login', schema: Login, service: SERVICE, handle: login }),
+    serveCommand(nc, {
+      type: 'Logout',
+      schema: Logout,
+      service: SERVICE,
+      handle: ({ data, metadata }) =>
+        decide(data.username, { type: 'EndSession', tokenHash: data.tokenHash }, metadata),
+    }),
   ];
   return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };
 };

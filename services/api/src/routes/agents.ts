@@ -3,9 +3,10 @@ import { isJoinToken, joinProof, joinToken, type SecretKey } from '@berth/auth';
 import { JoinEngineBody, type Session } from '@berth/contracts';
 import { RateLimitedError, UnauthenticatedError, UnavailableError } from '@berth/errors';
 import type { Gateway } from '../gateway.js';
-import { FailureLimiter } from '../rate-limit.js';
+import type { TrustedProxies } from '../login/client-address.js';
+import type { LoginGuard } from '../login/guard.js';
 import { jsonBody } from '../validate.js';
-import { sourceOf } from './auth.js';
+import { callerAddress } from './auth.js';
 
 type Env = { Variables: { session: Session } };
 
@@ -13,16 +14,20 @@ type Env = { Variables: { session: Session } };
  * Agents join through the API: an agent on a host that cannot reach etcd presents the join token
  * and its facts, and repeats that within its ttl to stay an engine. The token is checked here
  * (a wrong one is refused without touching etcd or the log, so anonymous callers cannot grow
- * either) and by the registry, which only ever sees a proof made from it.
+ * either) and by the registry, which only ever sees a proof made from it. Guessing the token
+ * meets the login limits: each try counts, per address and per (`join-token`, address).
  */
 export const agentRoutes = (
   app: Hono<Env>,
   gateway: Gateway,
-  secretKey: () => SecretKey | undefined,
+  options: {
+    secretKey: () => SecretKey | undefined;
+    guard: LoginGuard;
+    trustedProxies: TrustedProxies;
+  },
 ) => {
-  const wrongTokens = new FailureLimiter(10, 60_000);
   const key = () => {
-    const k = secretKey();
+    const k = options.secretKey();
     if (k === undefined) throw new UnavailableError('berth is still starting');
     return k;
   };
@@ -31,22 +36,20 @@ export const agentRoutes = (
   app.get('/api/agents/join-token', (c) => c.json({ token: joinToken(key()) }));
 
   app.post('/agents/join', async (c) => {
-    const source = sourceOf(c);
-    const wait = wrongTokens.retryAfter(source);
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new RateLimitedError(
-        `too many wrong join tokens; try again in ${Math.ceil(wait / 1000)} s`,
-      );
-    }
     const { token, ttlSeconds, ...engine } = await jsonBody(c, JoinEngineBody);
-    if (!isJoinToken(key(), token)) {
-      wrongTokens.fail(source);
+    const source = callerAddress(c, options.trustedProxies);
+    const waitMs = await options.guard.admit('join-token', source);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      c.header('Retry-After', String(seconds));
+      throw new RateLimitedError(`too many wrong join tokens; try again in ${seconds} s`);
+    }
+    if (!isJoinToken(key(), token))
       throw new UnauthenticatedError(
         'wrong join token (`berth engine join-token` prints the right one)',
         { field: 'token' },
       );
-    }
+    await options.guard.succeeded('join-token', source);
     const registration = { ...engine, proof: joinProof(token, engine) };
     await gateway.command('JoinEngine', { registration, ttlSeconds }, `agent:${engine.id}`);
     return c.json({ id: engine.id, ttlSeconds }, 202);

@@ -2,22 +2,30 @@ import type { Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { ChangePasswordBody, LoginBody, type Session } from '@berth/contracts';
 import { newToken, tokenHash } from '@berth/auth';
-import { BerthError, RateLimitedError, UnauthenticatedError } from '@berth/errors';
+import { RateLimitedError, UnauthenticatedError } from '@berth/errors';
 import type { Gateway } from '../gateway.js';
-import { FailureLimiter } from '../rate-limit.js';
+import { clientAddress, type TrustedProxies } from '../login/client-address.js';
+import type { LoginGuard } from '../login/guard.js';
 import { jsonBody } from '../validate.js';
 
-export type AuthOptions = { tokenTtlMs: number };
+export type AuthOptions = {
+  tokenTtlMs: number;
+  guard: LoginGuard;
+  trustedProxies: TrustedProxies;
+};
 type Env = { Variables: { session: Session } };
 
-/** The caller's address, as the connection shows it. */
-export const sourceOf = (c: Parameters<typeof getConnInfo>[0]) => {
+const peerOf = (c: Parameters<typeof getConnInfo>[0]) => {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
     return 'unknown'; // not behind a node server (app.request in tests)
   }
 };
+
+/** The client's address: the connection's, or what a trusted proxy in front says it is. */
+export const callerAddress = (c: Parameters<typeof getConnInfo>[0], proxies: TrustedProxies) =>
+  clientAddress(peerOf(c), c.req.header('x-forwarded-for'), proxies);
 
 /** Reads the token from `Authorization: Bearer` or the thesis' `X-Access-Token: user:token`. */
 export const credentialsOf = (headers: {
@@ -58,39 +66,45 @@ export const authenticate = async (
 };
 
 export const authRoutes = (app: Hono<Env>, gateway: Gateway, options: AuthOptions) => {
-  const byUsername = new FailureLimiter(10, 60_000);
-  const bySource = new FailureLimiter(30, 60_000);
-
   app.post('/auth/login', async (c) => {
     const { username, password } = await jsonBody(c, LoginBody);
-    const source = sourceOf(c);
-    const [userKey, sourceKey] = [`u:${username.toLowerCase()}`, `s:${source}`];
-    const wait = Math.max(byUsername.retryAfter(userKey), bySource.retryAfter(sourceKey));
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new RateLimitedError(
-        `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`,
-      );
+    const source = callerAddress(c, options.trustedProxies);
+    // Counted before the password is checked, so parallel guesses cannot pass the limit.
+    const waitMs = await options.guard.admit(username, source);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      c.header('Retry-After', String(seconds));
+      throw new RateLimitedError(`too many failed logins; try again in ${seconds} s`);
     }
     const token = newToken();
     const expiresAt = new Date(Date.now() + options.tokenTtlMs).toISOString();
-    try {
-      const { position } = await gateway.command(
-        'Login',
-        { username, password, source, token, expiresAt },
-        username,
-      );
-      byUsername.succeed(userKey);
-      // Wait for the read model to know the session, so the token works on the next request.
-      await gateway.query('ResolveToken', { tokenHash: tokenHash(token), atLeast: position });
-      return c.json({ token, expiresAt });
-    } catch (error) {
-      if (error instanceof BerthError && error.code === 'unauthenticated') {
-        byUsername.fail(userKey);
-        bySource.fail(sourceKey);
-      }
-      throw error;
-    }
+    const { position } = await gateway.command(
+      'Login',
+      { username, password, source, token, expiresAt },
+      username,
+    );
+    await options.guard.succeeded(username, source);
+    // Wait for the read model to know the session, so the token works on the next request.
+    await gateway.query('ResolveToken', { tokenHash: tokenHash(token), atLeast: position });
+    return c.json({ token, expiresAt });
+  });
+
+  // Ends the session of the token it is called with; the account's other tokens keep working.
+  app.post('/auth/logout', async (c) => {
+    const headers = {
+      authorization: c.req.header('authorization'),
+      access: c.req.header('x-access-token'),
+    };
+    const session = await authenticate(gateway, headers);
+    const token = credentialsOf(headers)?.token ?? '';
+    const { position } = await gateway.command(
+      'Logout',
+      { username: session.username, tokenHash: tokenHash(token) },
+      session.username,
+    );
+    // Wait for the read model to forget the session, so the token fails on the next request.
+    await gateway.query('ListAccounts', { atLeast: position });
+    return c.body(null, 204);
   });
 
   app.post('/account/passwdchange', async (c) => {

@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { AccountsProjection } from './accounts.js';
 
 const hash = (c: string) => c.repeat(64);
+const bobLoggedIn = (c: string) =>
+  ({
+    type: 'SessionStarted',
+    data: {
+      accountId: 'B',
+      tokenHash: hash(c),
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      source: 'x',
+    },
+  }) as const;
 
 describe('accounts projection', () => {
   const build = () => {
@@ -9,15 +19,7 @@ describe('accounts projection', () => {
     p.apply({ type: 'AccountAdded', data: { accountId: 'B', username: 'bob', role: 'user' } });
     p.apply({ type: 'AccountAdded', data: { accountId: 'A', username: 'ada', role: 'admin' } });
     p.apply({ type: 'AccountPasswordSet', data: { accountId: 'B', hash: 'scrypt$x' } });
-    p.apply({
-      type: 'SessionStarted',
-      data: {
-        accountId: 'B',
-        tokenHash: hash('b'),
-        expiresAt: '2030-01-01T00:00:00.000Z',
-        source: 'x',
-      },
-    });
+    p.apply(bobLoggedIn('b'));
     return p;
   };
 
@@ -53,17 +55,19 @@ describe('accounts projection', () => {
     p.apply({ type: 'AccountPasswordSet', data: { accountId: 'B', hash: 'scrypt$y' } });
     expect(p.session(hash('b'), now)).toBeUndefined();
 
-    p.apply({
-      type: 'SessionStarted',
-      data: {
-        accountId: 'B',
-        tokenHash: hash('c'),
-        expiresAt: '2030-01-01T00:00:00.000Z',
-        source: 'x',
-      },
-    });
+    p.apply(bobLoggedIn('c'));
     p.apply({ type: 'AccountDeleted', data: { accountId: 'B', username: 'bob' } });
     expect(p.session(hash('c'), now)).toBeUndefined();
     expect(p.find('bob')).toBeUndefined();
+  });
+
+  it('ends only the session a logout names', () => {
+    const p = build();
+    const now = new Date('2029-01-01T00:00:00Z');
+    p.apply(bobLoggedIn('c'));
+    p.apply({ type: 'SessionEnded', data: { accountId: 'B', tokenHash: hash('b') } });
+    expect(p.session(hash('b'), now)).toBeUndefined();
+    expect(p.session(hash('c'), now)?.username).toBe('bob');
+    expect(p.snapshot().sessions.map((s) => s.tokenHash)).toEqual([hash('c')]);
   });
 });

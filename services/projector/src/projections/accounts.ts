@@ -29,7 +29,12 @@ export class AccountsProjection {
         this.sessionsOf.set(accountId, mine.add(tokenHash));
         return;
       }
+      case 'SessionEnded':
+        this.endSession(event.data.tokenHash);
+        return;
       case 'LoginFailed':
+      case 'LoginFailuresSummarized':
+      case 'AdminRemoved':
         return;
       default:
         return exhaustive(event);
@@ -72,11 +77,8 @@ export class AccountsProjection {
 
   /** Forgets sessions that expired by `now` (an event's time, so replays prune alike). */
   pruneExpired(now: string): void {
-    for (const [hash, session] of this.sessions) {
-      if (session.expiresAt > now) continue;
-      this.sessions.delete(hash);
-      this.sessionsOf.get(session.accountId)?.delete(hash);
-    }
+    for (const [hash, session] of this.sessions)
+      if (session.expiresAt <= now) this.endSession(hash);
   }
 
   /** Loads what `snapshot()` returned. */
@@ -89,6 +91,13 @@ export class AccountsProjection {
         (this.sessionsOf.get(accountId) ?? new Set<string>()).add(tokenHash),
       );
     }
+  }
+
+  private endSession(tokenHash: string) {
+    const session = this.sessions.get(tokenHash);
+    if (session === undefined) return;
+    this.sessions.delete(tokenHash);
+    this.sessionsOf.get(session.accountId)?.delete(tokenHash);
   }
 
   private revokeSessions(accountId: string) {
