@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalString, parseEnv } from '@berth/config';
+import { optionalString, parseEnv, readQuotaDefaults } from '@berth/config';
 
 const Env = z.object({
   BERTH_PROJECTOR_CHECKPOINT: optionalString(),
@@ -22,5 +22,6 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     checkpointFile: e.BERTH_PROJECTOR_CHECKPOINT,
     etcdUrl: e.BERTH_ETCD_URL,
     anchorEveryMs: readAnchorEveryMs(env),
+    quotaDefaults: readQuotaDefaults(env),
   };
 };

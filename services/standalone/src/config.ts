@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { NatsEnv, optionalString, parseEnv, port } from '@berth/config';
+import { NatsEnv, optionalString, parseEnv, port, readQuotaDefaults } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
 import { readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
@@ -62,6 +62,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
         : { port: e.BERTH_ROUTER_PORT, domain: e.BERTH_ROUTER_DOMAIN },
     streamLimits: readStreamLimits(env),
     anchorEveryMs: readAnchorEveryMs(env),
+    quotaDefaults: readQuotaDefaults(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

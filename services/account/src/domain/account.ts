@@ -1,4 +1,4 @@
-import type { AccountEvent, Role } from '@berth/contracts';
+import type { AccountEvent, QuotaLimits, Role } from '@berth/contracts';
 import { ConflictError, NotFoundError, RejectedError } from '@berth/errors';
 import type { Decider } from '@berth/decider';
 
@@ -13,7 +13,8 @@ export type AccountCommand =
   | { type: 'AddAccount'; accountId: string; username: string; role: Role; passwordHash: string }
   | { type: 'DeleteAccount'; isLastAdmin: boolean }
   | { type: 'ChangePassword'; oldPasswordMatches: boolean; passwordHash: string }
-  | { type: 'StartSession'; tokenHash: string; expiresAt: string; source: string };
+  | { type: 'StartSession'; tokenHash: string; expiresAt: string; source: string }
+  | { type: 'SetQuota'; limits: QuotaLimits };
 
 const activeOrThrow = (state: AccountState) => {
   if (state.status !== 'active') throw new NotFoundError('no such account', { field: 'username' });
@@ -71,6 +72,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
           },
         ];
       }
+      case 'SetQuota': {
+        const { accountId, username } = activeOrThrow(state);
+        return [{ type: 'AccountQuotaSet', data: { accountId, username, limits: command.limits } }];
+      }
       default:
         return exhaustive(command);
     }
@@ -90,6 +95,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         };
       case 'SessionStarted':
       case 'LoginFailed':
+      case 'AccountQuotaSet':
         return state;
       default:
         return exhaustive(event);

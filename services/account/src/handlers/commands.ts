@@ -5,6 +5,7 @@ import {
   DeleteAccount,
   LOGIN_FAILURES_STREAM,
   Login,
+  SetAccountQuota,
   type AccountEvent,
   type CommandMetadata,
 } from '@berth/contracts';
@@ -123,6 +124,13 @@ export const serveAccountCommands = (nc: NatsConnection, log: EventLog) => {
       },
     }),
     serveCommand(nc, { type: 'Login', schema: Login, service: SERVICE, handle: login }),
+    serveCommand(nc, {
+      type: 'SetAccountQuota',
+      schema: SetAccountQuota,
+      service: SERVICE,
+      handle: ({ data, metadata }) =>
+        decide(data.username, { type: 'SetQuota', limits: data.limits }, metadata),
+    }),
   ];
   return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };
 };
