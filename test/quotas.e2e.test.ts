@@ -1,6 +1,11 @@
 // Quotas: an admin limits an account's replicas, CPUs and memory; the scheduler refuses a run
 // or scale-up past them (403 quota_exceeded naming the field, nothing appended), also when
 // many runs arrive at once, and a destroy frees what it held. Real Docker (this machine's).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type {
   AccountWithQuota,
@@ -162,4 +167,53 @@ it('refuses a bad quota body naming the field, and any quota from a user', async
   expect((await as('ann').get('/api/accounts/ann')).status).toBe(403);
   const appended = (await as('admin').get<AuditEvent[]>('/api/events?count=200')).body;
   expect(appended.filter((e) => e.position > before && e.type === 'AccountQuotaSet')).toEqual([]);
+});
+
+it('sets and shows quotas from the command line', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'berth-quota-cli-'));
+  /** `berth ARGS…` as `who` (each with its own saved login); never throws. */
+  const berthCli = async (who: string, ...args: string[]) => {
+    const env = { ...process.env, XDG_CONFIG_HOME: join(home, who), BERTH_URL: '' };
+    try {
+      const run = promisify(execFile)(process.execPath, ['libs/cli/bin/berth.js', ...args], {
+        env,
+        timeout: 30_000,
+      });
+      return { code: 0, ...(await run) };
+    } catch (error) {
+      return error as { code: number; stdout: string; stderr: string };
+    }
+  };
+  try {
+    for (const [who, password] of [
+      ['admin', 'quotas-admin-1'],
+      ['ann', 'ann-pass-123'],
+    ] as const)
+      expect(
+        (await berthCli(who, 'login', '--url', berth.url, '-u', who, '-p', password)).code,
+      ).toBe(0);
+    const set = await berthCli(
+      'admin',
+      'account',
+      'quota',
+      'ann',
+      '--replicas',
+      '7',
+      '--memory',
+      '1g',
+    );
+    expect(set.stdout.trim()).toBe(
+      'Quota set: ann: 3 of 7 replicas, 0.03 of 8 CPUs, 24 of 1024 MB',
+    );
+    const shown = JSON.parse((await berthCli('ann', 'me', '--json')).stdout) as AccountWithQuota;
+    expect(shown.quota).toEqual({ replicas: 7, cpus: 8, memory: 1024 });
+    const refused = await berthCli('ann', 'account', 'quota', 'ann', '--replicas', '99');
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      expect.stringMatching(/role user may not PUT/),
+    ]);
+    expect((await berthCli('admin', 'account', 'quota', 'ann', '--replicas', 'lots')).code).toBe(2);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
