@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Role } from './accounts.js';
 import { Name } from './ids.js';
 import { commandSchema } from './messages.js';
 
@@ -38,20 +39,26 @@ export const SetAccountQuota = commandSchema(
 export type SetAccountQuota = z.infer<typeof SetAccountQuota>;
 
 /** The limits in force: a number, or `null` for none. */
-export type Quota = { replicas: number | null; cpus: number | null; memory: number | null };
+export const Quota = z.object({
+  replicas: z.number().nullable(),
+  cpus: z.number().nullable(),
+  memory: z.number().nullable(),
+});
+export type Quota = z.infer<typeof Quota>;
 /** What an account's live groups reserve: their desired replicas times each one's CPUs and MB. */
-export type Usage = { replicas: number; cpus: number; memory: number };
+export const Usage = z.object({ replicas: z.number(), cpus: z.number(), memory: z.number() });
+export type Usage = z.infer<typeof Usage>;
 /** The limits of a `user` whose quota an admin left unset; admins have none unless set. */
-export type QuotaDefaults = { replicas: number; cpus: number; memory: number };
+export type QuotaDefaults = Usage;
 
 /** The quota in force for an account of `role` with these limits set. */
-export const quotaOf = (set: QuotaLimits, role: 'admin' | 'user', defaults: QuotaDefaults) => {
+export const quotaOf = (set: QuotaLimits, role: Role, defaults: QuotaDefaults): Quota => {
   const fallback = (field: keyof Quota) => (role === 'admin' ? null : defaults[field]);
   return {
     replicas: set.replicas ?? fallback('replicas'),
     cpus: set.cpus ?? fallback('cpus'),
     memory: set.memory ?? fallback('memory'),
-  } satisfies Quota;
+  };
 };
 
 // Thousandths of a CPU are the finest a spec has: sums are rounded there, not left at 0.30000000000000004.
@@ -82,12 +89,5 @@ export const usageOf = (
 };
 
 /** What a client reads of an account's quota: the limits in force and what is reserved. */
-export const AccountQuota = z.object({
-  quota: z.object({
-    replicas: z.number().nullable(),
-    cpus: z.number().nullable(),
-    memory: z.number().nullable(),
-  }),
-  usage: z.object({ replicas: z.number(), cpus: z.number(), memory: z.number() }),
-});
+export const AccountQuota = z.object({ quota: Quota, usage: Usage });
 export type AccountQuota = z.infer<typeof AccountQuota>;
