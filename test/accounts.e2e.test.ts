@@ -62,6 +62,9 @@ describe('accounts, login and access control', () => {
       id: carolId,
       username: 'carol',
       role: 'user',
+      // A user's default quota, and nothing reserved yet.
+      quota: { replicas: 50, cpus: 8, memory: 16_384 },
+      usage: { replicas: 0, cpus: 0, memory: 0 },
     });
 
     const carol = await login('carol', 'carol-pass-1');

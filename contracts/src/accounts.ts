@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Name } from './ids.js';
 import { commandSchema } from './messages.js';
+import { AccountQuota, QuotaLimits } from './quotas.js';
 
 export const Role = z.enum(['admin', 'user']);
 export type Role = z.infer<typeof Role>;
@@ -34,6 +35,9 @@ export const ChangePasswordBody = z.strictObject({
 // --- What clients read ---------------------------------------------------------------------
 export const Account = z.object({ id: z.string(), username: z.string(), role: Role });
 export type Account = z.infer<typeof Account>;
+/** One account as `GET /api/accounts/:username` and `GET /api/me` show it. */
+export const AccountWithQuota = Account.extend(AccountQuota.shape);
+export type AccountWithQuota = z.infer<typeof AccountWithQuota>;
 export const LoginResult = z.object({ token: z.string(), expiresAt: z.iso.datetime() });
 
 // --- Commands (account service) ------------------------------------------------------------
@@ -97,6 +101,8 @@ export const AccountEvents = {
    * version, so two removals at once cannot both leave "another admin".
    */
   AdminRemoved: z.object({ accountId: z.string(), username: z.string() }),
+  /** An admin set the account's quota; it replaces the one before (null: the default). */
+  AccountQuotaSet: z.object({ accountId: z.string(), username: z.string(), limits: QuotaLimits }),
 } as const;
 
 export type AccountEvent = {

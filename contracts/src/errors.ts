@@ -5,6 +5,8 @@ export const ErrorCode = {
   invalid: 'invalid',
   unauthenticated: 'unauthenticated',
   forbidden: 'forbidden',
+  /** A run or scale-up would take its owner past the account's quota; only an admin can raise it. */
+  quotaExceeded: 'quota_exceeded',
   notFound: 'not_found',
   conflict: 'conflict',
   gone: 'gone',
@@ -20,6 +22,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
+  quota_exceeded: 403,
   not_found: 404,
   conflict: 409,
   gone: 410,

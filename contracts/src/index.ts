@@ -8,5 +8,6 @@ export * from './ids.js';
 export * from './messages.js';
 export * from './params.js';
 export * from './queries.js';
+export * from './quotas.js';
 export * from './subjects.js';
 export * from './routes.js';

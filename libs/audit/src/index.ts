@@ -64,6 +64,15 @@ const describeKnown = (event: Known): Described => {
         tags: ['login', 'security'],
         refs: {},
       };
+    case 'AccountQuotaSet': {
+      const { replicas, cpus, memory } = event.data.limits;
+      const shown = (n: number | null) => (n === null ? 'default' : String(n));
+      return {
+        message: `quota of ${event.data.username} set: ${shown(replicas)} replicas, ${shown(cpus)} CPUs, ${shown(memory)} MB`,
+        tags: ['account', 'quota'],
+        refs: { account: event.data.accountId },
+      };
+    }
     case 'EngineAdded':
       return {
         message: `engine ${event.data.id} added at ${event.data.addr} (${event.data.reason ?? event.data.source})`,
@@ -222,6 +231,7 @@ const KNOWN = new Set([
   'LoginFailed',
   'LoginFailuresSummarized',
   'AdminRemoved',
+  'AccountQuotaSet',
   'EngineAdded',
   'EngineRemoved',
   'EngineLost',

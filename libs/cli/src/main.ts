@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { CliError, Client, loadLogin } from './client.js';
 import { endOptionsAtFirstPositional, UsageError, type Command, type Context } from './command.js';
-import { aadd, account, accounts, adelete } from './commands/accounts.js';
+import { aadd, account, accounts, adelete, aquota, me } from './commands/accounts.js';
 import { replay, verify } from './commands/admin.js';
 import { clusterinfo, login, logout, passwd } from './commands/auth.js';
 import {
@@ -30,6 +30,8 @@ const COMMANDS: Command[] = [
   account,
   aadd,
   adelete,
+  aquota,
+  me,
   engines,
   engine,
   joinToken,
@@ -52,6 +54,7 @@ const COMMANDS: Command[] = [
 const ALIASES: Record<string, string> = {
   'account add': 'aadd',
   'account delete': 'adelete',
+  'account quota': 'aquota',
   'engine add': 'eadd',
   'engine delete': 'edelete',
   'engine join-token': 'join-token',
@@ -82,7 +85,7 @@ const help = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
-    'Also: account add|delete, engine add|delete|join-token, cluster info, container list|run|start|stop|…, logs, ps.',
+    'Also: account add|delete|quota, engine add|delete|join-token, cluster info, container list|run|start|stop|…, logs, ps.',
     'The server is --url, else BERTH_URL, else the one you logged in to. `berth COMMAND --help` for more.',
   ].join('\n');
 

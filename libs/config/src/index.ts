@@ -73,3 +73,23 @@ export const EtcdEnv = z
       : { auth: { username: e.BERTH_ETCD_USER, password: e.BERTH_ETCD_PASSWORD ?? '' } }),
   }));
 export type EtcdAccessConfig = z.infer<typeof EtcdEnv>;
+
+const QuotaEnv = z.object({
+  BERTH_DEFAULT_QUOTA_REPLICAS: z.coerce.number().int().min(0).default(50),
+  BERTH_DEFAULT_QUOTA_CPUS: z.coerce.number().min(0).default(8),
+  BERTH_DEFAULT_QUOTA_MEMORY_MB: z.coerce.number().int().min(0).default(16_384),
+});
+
+/**
+ * The quota of a `user` whose limits no admin set: `BERTH_DEFAULT_QUOTA_REPLICAS` (50),
+ * `BERTH_DEFAULT_QUOTA_CPUS` (8) and `BERTH_DEFAULT_QUOTA_MEMORY_MB` (16384). The scheduler
+ * enforces it and the projector shows it, so both read it here.
+ */
+export const readQuotaDefaults = (env: Record<string, string | undefined>) => {
+  const e = parseEnv(QuotaEnv, env);
+  return {
+    replicas: e.BERTH_DEFAULT_QUOTA_REPLICAS,
+    cpus: e.BERTH_DEFAULT_QUOTA_CPUS,
+    memory: e.BERTH_DEFAULT_QUOTA_MEMORY_MB,
+  };
+};

@@ -36,6 +36,12 @@ export class ForbiddenError extends BerthError {
     super(ErrorCode.forbidden, message, options);
   }
 }
+/** A run or scale-up that would take its owner past the account's quota. */
+export class QuotaExceededError extends BerthError {
+  constructor(message: string, options: Options = {}) {
+    super(ErrorCode.quotaExceeded, message, options);
+  }
+}
 export class RateLimitedError extends BerthError {
   constructor(message: string, options: Options = {}) {
     super(ErrorCode.rateLimited, message, options);

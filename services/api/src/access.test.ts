@@ -16,6 +16,7 @@ describe('role ACL', () => {
       '/api/events',
       '/api/engines/e1',
       '/account/passwdchange',
+      '/api/me',
     ]) {
       expect(mayAccess('user', 'GET', path)).toBe(true);
     }
@@ -23,6 +24,7 @@ describe('role ACL', () => {
       '/api/account',
       '/api/account/01J',
       '/api/accounts',
+      '/api/accounts/ann',
       '/api/containersX',
       '/api/admin/replay',
       '/api/agents/join-token',
@@ -37,5 +39,11 @@ describe('role ACL', () => {
     expect(mayAccess('user', 'POST', '/api/engines')).toBe(false);
     expect(mayAccess('user', 'DELETE', '/api/engines/e1')).toBe(false);
     expect(mayAccess('admin', 'DELETE', '/api/engines/e1')).toBe(true);
+  });
+
+  it('lets users read themselves, but set no quota', () => {
+    expect(mayAccess('user', 'PUT', '/api/me')).toBe(false);
+    expect(mayAccess('user', 'PUT', '/api/accounts/ann/quota')).toBe(false);
+    expect(mayAccess('admin', 'PUT', '/api/accounts/ann/quota')).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ const USER_PREFIXES: readonly { prefix: string; methods?: readonly string[] }[] 
   { prefix: '/api/events' },
   { prefix: '/api/engines', methods: ['GET', 'HEAD'] },
   { prefix: '/account/passwdchange' },
+  { prefix: '/api/me', methods: ['GET', 'HEAD'] },
 ];
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);

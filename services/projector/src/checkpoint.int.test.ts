@@ -44,22 +44,33 @@ const addAccounts = async (from: number, count: number) => {
   }
 };
 
+const quotaDefaults = { replicas: 50, cpus: 8, memory: 16_384 };
+const startFrom = (checkpointFile: string, checkpointEvery?: number) =>
+  start({
+    nc,
+    log,
+    logger,
+    quotaDefaults,
+    checkpointFile,
+    ...(checkpointEvery === undefined ? {} : { checkpointEvery }),
+  });
+
 it('resumes from its checkpoint after a stop and after a crash, ending equal to a full replay', async () => {
   const file = join(dir, 'read-model.json');
   await addAccounts(0, 20);
-  const first = await start({ nc, log, logger, checkpointFile: file, checkpointEvery: 5 });
+  const first = await startFrom(file, 5);
   expect(first.resumedFrom).toBe(0);
   await first.stop();
   expect(statSync(file).mode & 0o777).toBe(0o600); // it holds every account's data
 
   await addAccounts(20, 10);
-  const second = await start({ nc, log, logger, checkpointFile: file, checkpointEvery: 5 });
+  const second = await startFrom(file, 5);
   expect(second.resumedFrom).toBe(20); // read only what came after the checkpoint
   expect(second.model.position).toBe(30);
   await addAccounts(30, 12);
   await second.model.reached(42, 5000);
   // A crash: this instance is never stopped; its last periodic checkpoint is what survives.
-  const third = await start({ nc, log, logger, checkpointFile: file, checkpointEvery: 5 });
+  const third = await startFrom(file, 5);
   expect(third.resumedFrom).toBeGreaterThanOrEqual(35);
   expect(third.resumedFrom).toBeLessThan(42);
   expect(third.model.snapshot()).toEqual((await replay(log)).model.snapshot());
@@ -67,7 +78,7 @@ it('resumes from its checkpoint after a stop and after a crash, ending equal to 
 
   // A checkpoint that does not match the log (damaged, or another log's) is ignored.
   writeFileSync(file, '{"hash":"nope","snapshot":{"position":3}}');
-  const fourth = await start({ nc, log, logger, checkpointFile: file });
+  const fourth = await startFrom(file);
   expect(fourth.resumedFrom).toBe(0);
   expect(fourth.model.accounts.list()).toHaveLength(42);
   await fourth.stop();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EtcdEnv, optionalString, parseEnv } from '@berth/config';
+import { EtcdEnv, optionalString, parseEnv, readQuotaDefaults } from '@berth/config';
 
 const Env = z.object({
   BERTH_PROJECTOR_CHECKPOINT: optionalString(),
@@ -21,5 +21,6 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     checkpointFile: e.BERTH_PROJECTOR_CHECKPOINT,
     etcd: parseEnv(EtcdEnv, env),
     anchorEveryMs: readAnchorEveryMs(env),
+    quotaDefaults: readQuotaDefaults(env),
   };
 };

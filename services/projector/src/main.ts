@@ -5,11 +5,12 @@ import { etcdAnchors } from './anchor.js';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
-const { checkpointFile, etcd: etcdAccess, anchorEveryMs } = readConfig(process.env);
+const { checkpointFile, etcd: etcdAccess, anchorEveryMs, quotaDefaults } = readConfig(process.env);
 const etcd = new Etcd3(etcdAccess);
 await runService('projector', process.env, async (deps) => {
   const projector = await start({
     ...deps,
+    quotaDefaults,
     checkpointFile,
     anchors: etcdAnchors(etcd),
     anchorEveryMs,

@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@berth/bus';
+import type { QuotaDefaults } from '@berth/contracts';
 import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { anchorPeriodically, type Anchors } from './anchor.js';
@@ -10,6 +11,8 @@ export type ProjectorDeps = {
   nc: NatsConnection;
   log: EventLog;
   logger: Logger;
+  /** A user's limits where no admin set them, as the scheduler enforces them. */
+  quotaDefaults: QuotaDefaults;
   /** Where the model is saved to resume after a restart or crash; none: rebuild at every start. */
   checkpointFile?: string | undefined;
   /** Save after this many new events (and on stop). */
@@ -28,6 +31,7 @@ export const start = async ({
   nc,
   log,
   logger,
+  quotaDefaults,
   checkpointFile,
   checkpointEvery = 10_000,
   anchors,
@@ -59,7 +63,7 @@ export const start = async ({
   });
   // Serve queries only once the model has caught up with the log as it was at start.
   await model.reached(await log.head(), 10 * 60_000);
-  const queries = serveQueries(nc, model, log, anchors);
+  const queries = serveQueries(nc, model, log, anchors, quotaDefaults);
   const anchoring =
     anchors === undefined
       ? undefined

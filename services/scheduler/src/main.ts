@@ -1,5 +1,7 @@
 // Cluster mode: `node services/scheduler/dist/main.js`, configured by the environment.
+import { readQuotaDefaults } from '@berth/config';
 import { runService } from '@berth/runtime';
 import { start } from './start.js';
 
-await runService('scheduler', process.env, start);
+const quotaDefaults = readQuotaDefaults(process.env);
+await runService('scheduler', process.env, (deps) => start({ ...deps, quotaDefaults }));

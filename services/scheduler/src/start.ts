@@ -1,4 +1,4 @@
-import { SCHEDULE_STREAM } from '@berth/contracts';
+import { SCHEDULE_STREAM, type QuotaDefaults } from '@berth/contracts';
 import type { NatsConnection } from '@berth/bus';
 import { streamHandler } from '@berth/decider';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
@@ -7,8 +7,15 @@ import { ClusterView, VIEWED_TYPES } from './cluster-view.js';
 import { scheduleDecider } from './domain/schedule.js';
 import { serveScheduleCommands } from './handlers/commands.js';
 import { scheduleReactions } from './handlers/reactions.js';
+import { QUOTA_TYPES, QuotaBook } from './quota-book.js';
 
-export type SchedulerDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type SchedulerDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  /** A user's limits where no admin set them (`readQuotaDefaults`). */
+  quotaDefaults: QuotaDefaults;
+};
 export type ScheduleHandler = ReturnType<typeof newScheduleHandler>;
 const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider, SCHEDULE_STREAM);
 
@@ -17,18 +24,22 @@ const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider
  * version so that no two instances can overcommit an engine. Serves commands once it knows the
  * cluster, then keeps each group at its count as engines and containers come and go.
  */
-export const start = async ({ nc, log, logger }: SchedulerDeps) => {
+export const start = async ({ nc, log, logger, quotaDefaults }: SchedulerDeps) => {
   const schedule = newScheduleHandler(log);
   const view = new ClusterView();
+  const quotas = new QuotaBook(quotaDefaults);
   const reactions = scheduleReactions(schedule, view, logger);
   const follower = catchUpThenReact(
     log,
-    { types: [...VIEWED_TYPES, 'ContainerReleased'] },
-    (event) => view.apply(event),
+    { types: [...VIEWED_TYPES, ...QUOTA_TYPES, 'ContainerReleased'] },
+    (event) => {
+      view.apply(event);
+      quotas.apply(event);
+    },
     reactions.react,
   );
   await follower.caughtUp;
-  const commands = serveScheduleCommands(nc, schedule, view, follower.freshen);
+  const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen);
   // What changed while no scheduler was watching.
   await reactions.reconcile();
   return { stop: () => Promise.all([commands.stop(), follower.stop()]) };

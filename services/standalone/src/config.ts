@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { EtcdEnv, NatsEnv, optionalString, parseEnv, port } from '@berth/config';
+import { EtcdEnv, NatsEnv, optionalString, parseEnv, port, readQuotaDefaults } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
 import { readLoginSettings, readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
@@ -64,6 +64,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     streamLimits: readStreamLimits(env),
     login: readLoginSettings(env),
     anchorEveryMs: readAnchorEveryMs(env),
+    quotaDefaults: readQuotaDefaults(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };
 };

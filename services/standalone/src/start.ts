@@ -86,6 +86,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       nc,
       log,
       logger: logger.child({ service: 'projector' }),
+      quotaDefaults: config.quotaDefaults,
       checkpointFile: join(config.dataDir, 'read-model.checkpoint.json'),
       anchors: etcdAnchors(etcd),
       anchorEveryMs: config.anchorEveryMs,
@@ -117,6 +118,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       nc,
       log,
       logger: logger.child({ service: 'scheduler' }),
+      quotaDefaults: config.quotaDefaults,
     });
     running.push({ name: 'scheduler', stop: scheduler.stop });
     const executor = await startExecutor({

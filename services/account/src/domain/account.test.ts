@@ -89,4 +89,14 @@ describe('account decider', () => {
     ]);
     expect(given(added, deleted).when(end)).toThrow(expect.objectContaining({ code: 'not_found' }));
   });
+
+  it("sets an active account's quota, and no deleted one's", () => {
+    const limits = { replicas: 3, cpus: null, memory: 512 };
+    expect(given(added, password).when({ type: 'SetQuota', limits })()).toEqual([
+      { type: 'AccountQuotaSet', data: { accountId: 'A1', username: 'ada', limits } },
+    ]);
+    expect(given(added, deleted).when({ type: 'SetQuota', limits })).toThrow(
+      expect.objectContaining({ code: 'not_found', field: 'username' }),
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import type { AccountEvent, Role } from '@berth/contracts';
+import type { AccountEvent, QuotaLimits, Role } from '@berth/contracts';
 import { ConflictError, NotFoundError, RejectedError } from '@berth/errors';
 import type { Decider } from '@berth/decider';
 
@@ -14,7 +14,8 @@ export type AccountCommand =
   | { type: 'DeleteAccount' }
   | { type: 'ChangePassword'; oldPasswordMatches: boolean; passwordHash: string }
   | { type: 'StartSession'; tokenHash: string; expiresAt: string; source: string }
-  | { type: 'EndSession'; tokenHash: string };
+  | { type: 'EndSession'; tokenHash: string }
+  | { type: 'SetQuota'; limits: QuotaLimits };
 
 const activeOrThrow = (state: AccountState) => {
   if (state.status !== 'active') throw new NotFoundError('no such account', { field: 'username' });
@@ -80,6 +81,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
           },
         ];
       }
+      case 'SetQuota': {
+        const { accountId, username } = activeOrThrow(state);
+        return [{ type: 'AccountQuotaSet', data: { accountId, username, limits: command.limits } }];
+      }
       default:
         return exhaustive(command);
     }
@@ -102,6 +107,7 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'LoginFailed':
       case 'LoginFailuresSummarized':
       case 'AdminRemoved':
+      case 'AccountQuotaSet':
         return state;
       default:
         return exhaustive(event);

@@ -7,6 +7,7 @@ import {
   LOGIN_FAILURES_STREAM,
   Login,
   Logout,
+  SetAccountQuota,
   type AccountEvent,
   type CommandMetadata,
 } from '@berth/contracts';
@@ -160,6 +161,13 @@ export const serveAccountCommands = (
       service: SERVICE,
       handle: ({ data, metadata }) =>
         decide(data.username, { type: 'EndSession', tokenHash: data.tokenHash }, metadata),
+    }),
+    serveCommand(nc, {
+      type: 'SetAccountQuota',
+      schema: SetAccountQuota,
+      service: SERVICE,
+      handle: ({ data, metadata }) =>
+        decide(data.username, { type: 'SetQuota', limits: data.limits }, metadata),
     }),
   ];
   return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };

@@ -1,13 +1,24 @@
 import type { Hono } from 'hono';
-import { AccountEvents, AddAccountBody, type Account, type Session } from '@berth/contracts';
+import {
+  AccountEvents,
+  AddAccountBody,
+  SetQuotaBody,
+  Username,
+  type Account,
+  type AccountWithQuota,
+  type Session,
+} from '@berth/contracts';
 import { ValidationError } from '@berth/errors';
 import { newId } from '@berth/ids';
 import type { Gateway } from '../gateway.js';
-import { jsonBody } from '../validate.js';
+import { jsonBody, parseParam } from '../validate.js';
 
 type Env = { Variables: { session: Session } };
 
-/** Account management (admin only, by the ACL): list, inspect, add, delete. */
+/**
+ * Account management (admin only, by the ACL): list, inspect, add, delete, set quotas; and
+ * `/api/me`, where every account reads itself with its quota and usage.
+ */
 export const accountRoutes = (app: Hono<Env>, gateway: Gateway) => {
   app.get('/api/account', async (c) => c.json(await gateway.query<Account[]>('ListAccounts', {})));
 
@@ -58,4 +69,38 @@ export const accountRoutes = (app: Hono<Env>, gateway: Gateway) => {
     await remove(c.req.param('id'), c.get('session').username);
     return c.body(null, 204);
   });
+
+  const accountNamed = (username: string) =>
+    gateway.query<AccountWithQuota>('GetAccount', {
+      idOrUsername: parseParam(Username, username, 'username'),
+    });
+
+  app.get('/api/accounts/:username', async (c) =>
+    c.json(await accountNamed(c.req.param('username'))),
+  );
+
+  // The whole quota at once: a field left out (or null) goes back to its default.
+  app.put('/api/accounts/:username/quota', async (c) => {
+    const { replicas = null, cpus = null, memory = null } = await jsonBody(c, SetQuotaBody);
+    const account = await accountNamed(c.req.param('username'));
+    const { position } = await gateway.command(
+      'SetAccountQuota',
+      { username: account.username, limits: { replicas, cpus, memory } },
+      c.get('session').username,
+    );
+    return c.json(
+      await gateway.query<AccountWithQuota>('GetAccount', {
+        idOrUsername: account.id,
+        atLeast: position,
+      }),
+    );
+  });
+
+  app.get('/api/me', async (c) =>
+    c.json(
+      await gateway.query<AccountWithQuota>('GetAccount', {
+        idOrUsername: c.get('session').accountId,
+      }),
+    ),
+  );
 };

@@ -1,4 +1,11 @@
-import { Queries, type ClusterInfo } from '@berth/contracts';
+import {
+  Queries,
+  quotaOf,
+  type Account,
+  type AccountWithQuota,
+  type ClusterInfo,
+  type QuotaDefaults,
+} from '@berth/contracts';
 import { serveQuery, type NatsConnection } from '@berth/bus';
 import { ConflictError, NotFoundError, UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
@@ -17,12 +24,18 @@ export const serveQueries = (
   model: ReadModel,
   log: EventLog,
   anchors: Anchors | undefined,
+  quotaDefaults: QuotaDefaults,
 ) => {
   const caughtUp = async (atLeast: number | undefined) => {
     if (atLeast !== undefined && !(await model.reached(atLeast, WAIT_MS))) {
       throw new UnavailableError(`the read model has not reached position ${atLeast} yet`);
     }
   };
+  const withQuota = (account: Account): AccountWithQuota => ({
+    ...account,
+    quota: quotaOf(model.accounts.limitsOf(account.id), account.role, quotaDefaults),
+    usage: model.containers.usageOf(account.username),
+  });
   const endpoints = [
     serveQuery(nc, {
       name: 'ListAccounts',
@@ -38,7 +51,7 @@ export const serveQueries = (
         await caughtUp(atLeast);
         const account = model.accounts.find(idOrUsername);
         if (account === undefined) throw new NotFoundError(`no account ${idOrUsername}`);
-        return account;
+        return withQuota(account);
       },
     }),
     serveQuery(nc, {

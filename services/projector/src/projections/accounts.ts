@@ -1,8 +1,15 @@
-import type { Account, AccountEvent, Session } from '@berth/contracts';
+import {
+  NO_LIMITS_SET,
+  type Account,
+  type AccountEvent,
+  type QuotaLimits,
+  type Session,
+} from '@berth/contracts';
 
-/** Accounts without secrets, and live sessions by token hash. */
+/** Accounts without secrets, the quotas admins set, and live sessions by token hash. */
 export class AccountsProjection {
   private readonly byId = new Map<string, Account>();
+  private readonly limits = new Map<string, QuotaLimits>();
   private readonly sessions = new Map<string, { accountId: string; expiresAt: string }>();
   // Token hashes by account, so ending an account's sessions does not scan everyone's.
   private readonly sessionsOf = new Map<string, Set<string>>();
@@ -20,6 +27,7 @@ export class AccountsProjection {
         return;
       case 'AccountDeleted':
         this.byId.delete(event.data.accountId);
+        this.limits.delete(event.data.accountId);
         this.revokeSessions(event.data.accountId);
         return;
       case 'SessionStarted': {
@@ -36,6 +44,9 @@ export class AccountsProjection {
       case 'LoginFailuresSummarized':
       case 'AdminRemoved':
         return;
+      case 'AccountQuotaSet':
+        this.limits.set(event.data.accountId, event.data.limits);
+        return;
       default:
         return exhaustive(event);
     }
@@ -50,6 +61,11 @@ export class AccountsProjection {
     return (
       this.byId.get(idOrUsername) ?? this.list().find((a) => a.username.toLowerCase() === lower)
     );
+  }
+
+  /** The quota limits an admin set for the account (null fields: its role's default). */
+  limitsOf(accountId: string): QuotaLimits {
+    return this.limits.get(accountId) ?? NO_LIMITS_SET;
   }
 
   /** The session a token hash opens, if it exists and has not expired at `now`. */
@@ -69,8 +85,10 @@ export class AccountsProjection {
   /** Everything this projection holds, in a stable order (for replay comparison). */
   snapshot() {
     const sessions = [...this.sessions.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const quotas = [...this.limits.entries()].sort(([a], [b]) => a.localeCompare(b));
     return {
       accounts: this.list(),
+      quotas: quotas.map(([accountId, limits]) => ({ accountId, limits })),
       sessions: sessions.map(([tokenHash, s]) => ({ tokenHash, ...s })),
     };
   }
@@ -82,8 +100,9 @@ export class AccountsProjection {
   }
 
   /** Loads what `snapshot()` returned. */
-  restore(snapshot: ReturnType<AccountsProjection['snapshot']>): void {
+  restore(snapshot: Snapshot): void {
     for (const account of snapshot.accounts) this.byId.set(account.id, account);
+    for (const { accountId, limits } of snapshot.quotas ?? []) this.limits.set(accountId, limits);
     for (const { tokenHash, accountId, expiresAt } of snapshot.sessions) {
       this.sessions.set(tokenHash, { accountId, expiresAt });
       this.sessionsOf.set(
@@ -105,6 +124,10 @@ export class AccountsProjection {
     this.sessionsOf.delete(accountId);
   }
 }
+
+// Checkpoints saved before quotas existed have none.
+type Snapshot = Omit<ReturnType<AccountsProjection['snapshot']>, 'quotas'> &
+  Partial<Pick<ReturnType<AccountsProjection['snapshot']>, 'quotas'>>;
 
 function exhaustive(value: never): never {
   throw new Error(`unhandled: ${JSON.stringify(value)}`);

@@ -1,4 +1,11 @@
-import type { ContainerEvent, Container, Group, ImageSpec } from '@berth/contracts';
+import {
+  usageOf,
+  type ContainerEvent,
+  type Container,
+  type Group,
+  type ImageSpec,
+  type Usage,
+} from '@berth/contracts';
 
 type GroupRecord = {
   id: string;
@@ -202,6 +209,11 @@ export class ContainersProjection {
   ownerOf(refs: { group?: string | undefined; container?: string | undefined }) {
     const group = refs.group ?? this.containers.get(refs.container ?? '')?.group;
     return group === undefined ? undefined : this.groups.get(group)?.owner;
+  }
+
+  /** What `owner`'s groups reserve against its quota, counted as the scheduler counts it. */
+  usageOf(owner: string): Usage {
+    return usageOf([...this.groups.values()].filter((g) => g.owner === owner));
   }
 
   /** Containers that exist in Docker, and images summed over the engines given. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImageSpec, type ContainerEvent } from '@berth/contracts';
 import { fold } from '@berth/decider';
-import { scheduleDecider, type Pool, type ScheduleCommand } from './schedule.js';
+import { scheduleDecider, type Pool, type QuotaLookup, type ScheduleCommand } from './schedule.js';
 
 const pool: Pool = ['e1', 'e2', 'e3'].map((id) => ({
   id,
@@ -13,6 +13,7 @@ const pool: Pool = ['e1', 'e2', 'e3'].map((id) => ({
 const spec = ImageSpec.parse({ image: 'web:1', cpus: 0.5, memory: 256 });
 let next = 0;
 const newId = () => `C${String(++next).padStart(3, '0')}`;
+const quotaOf = () => ({ replicas: null, cpus: null, memory: null });
 
 /** Decides on the state the history folds to, and folds the result in as the log would. */
 const run = (history: ContainerEvent[], command: ScheduleCommand) => {
@@ -39,6 +40,7 @@ describe('schedule decider', () => {
         owner: 'ann',
         pool,
         newId,
+        quotaOf,
       });
     expect(by(false)).toThrow(expect.objectContaining({ code: 'forbidden', field: 'volumes.1' }));
     expect(by(true)()[0]).toMatchObject({ type: 'GroupCreated' });
@@ -54,6 +56,7 @@ describe('schedule decider', () => {
         owner: 'ann',
         pool,
         newId,
+        quotaOf,
       })[0],
     ).toMatchObject({ type: 'GroupCreated' });
   });
@@ -70,6 +73,7 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     });
     expect(events[0]).toMatchObject({ type: 'GroupCreated', data: { group: 'G1', desired: 12 } });
     expect(countBy(placedOn(events))).toEqual({ e1: 4, e2: 4, e3: 4 });
@@ -84,6 +88,7 @@ describe('schedule decider', () => {
         owner: 'ann',
         pool,
         newId,
+        quotaOf,
       }),
     ).toThrow(/only 0 of 1 replicas fit: not enough free CPU or memory/);
     const ssd = { ...spec, labels: ['gpu'] };
@@ -98,6 +103,7 @@ describe('schedule decider', () => {
         owner: 'ann',
         pool,
         newId,
+        quotaOf,
       }),
     ).toThrow(/no healthy engine has the labels gpu/);
   });
@@ -112,6 +118,7 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
       name: 'web',
     } as const;
     expect(run(history, { type: 'Run', group: 'G1', ...web })[0]).toMatchObject({
@@ -121,7 +128,7 @@ describe('schedule decider', () => {
     expect(() => run(history, { type: 'Run', group: 'G2', ...web })).toThrow(
       expect.objectContaining({ code: 'conflict', field: 'name' }),
     );
-    run(history, { type: 'Scale', group: 'G1', count: 0, pool, newId });
+    run(history, { type: 'Scale', group: 'G1', count: 0, pool, newId, quotaOf });
     expect(run(history, { type: 'Run', group: 'G3', ...web })[0]).toMatchObject({
       data: { group: 'G3', name: 'web' },
     });
@@ -139,6 +146,7 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     });
     const single = { ...spec, cpus: 1 };
     run(history, {
@@ -151,13 +159,14 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     }); // e1: 1.5 CPU
-    const down = run(history, { type: 'Scale', group: 'G1', count: 2, pool, newId });
+    const down = run(history, { type: 'Scale', group: 'G1', count: 2, pool, newId, quotaOf });
     expect(down).toMatchObject([
       { type: 'GroupScaled', data: { desired: 2, previous: 3 } },
       { type: 'ContainerReleased', data: { engine: 'e1', reason: 'scaled down', remove: true } },
     ]);
-    const up = run(history, { type: 'Scale', group: 'G1', count: 4, pool, newId });
+    const up = run(history, { type: 'Scale', group: 'G1', count: 4, pool, newId, quotaOf });
     expect(countBy(placedOn(up))).toEqual({ e2: 1, e3: 1 });
   });
 
@@ -173,9 +182,12 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     });
     const container = first?.type === 'ContainerPlaced' ? first.data.container : '';
-    expect(run(history, { type: 'Scale', container, count: 3, pool, newId })).toHaveLength(2);
+    expect(run(history, { type: 'Scale', container, count: 3, pool, newId, quotaOf })).toHaveLength(
+      2,
+    );
     expect(run(history, { type: 'Destroy', container })).toMatchObject([
       { type: 'ContainerReleased', data: { container, remove: true } },
       { type: 'GroupScaled', data: { desired: 2, previous: 3 } },
@@ -195,6 +207,7 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     });
     const onE1 = placed.flatMap((e) =>
       e.type === 'ContainerPlaced' && e.data.engine === 'e1'
@@ -237,6 +250,7 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     });
     const container = first?.type === 'ContainerPlaced' ? first.data.container : '';
     expect(run(history, { type: 'Fail', container, reason: 'No such image' })).toMatchObject([
@@ -245,7 +259,7 @@ describe('schedule decider', () => {
     ]);
     expect(run(history, { type: 'Retry', pool, newId })).toEqual([]);
     expect(
-      placedOn(run(history, { type: 'Scale', group: 'G1', count: 1, pool, newId })),
+      placedOn(run(history, { type: 'Scale', group: 'G1', count: 1, pool, newId, quotaOf })),
     ).toHaveLength(1);
     const state = fold(scheduleDecider, history);
     expect(state.reserved.get('e1')?.cpus ?? 0).toBeGreaterThanOrEqual(0);
@@ -264,10 +278,13 @@ describe('schedule decider', () => {
       owner: 'ann',
       pool,
       newId,
+      quotaOf,
     }).flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data.container] : []));
     const [first = '', second = ''] = placed;
     run(history, { type: 'Fail', container: first, reason: 'exited with code 3' });
-    expect(run(history, { type: 'Scale', container: first, count: 1, pool, newId })).toMatchObject([
+    expect(
+      run(history, { type: 'Scale', container: first, count: 1, pool, newId, quotaOf }),
+    ).toMatchObject([
       { type: 'GroupScaled', data: { desired: 1 } },
       { type: 'ContainerReleased', data: { container: first, remove: true, cpus: 0, memory: 0 } },
       { type: 'GroupPending', data: { missing: 0 } },
@@ -282,5 +299,47 @@ describe('schedule decider', () => {
       { type: 'GroupPending', data: { missing: 0 } },
     ]);
     expect(() => run(history, { type: 'Destroy', container: second })).toThrow(/no running/);
+  });
+
+  it('holds each owner to its quota: runs and scale-ups past it are refused, scale-down and destroy free it', () => {
+    const history: ContainerEvent[] = [];
+    const three = () => ({ replicas: 3, cpus: null, memory: null });
+    const runBy = (owner: string, group: string, count: number, quotaOf: QuotaLookup = three) =>
+      run(history, {
+        type: 'Run',
+        group,
+        spec,
+        count,
+        pull: false,
+        byAdmin: owner === 'cy',
+        owner,
+        pool,
+        newId,
+        quotaOf,
+      });
+    expect(() => runBy('ann', 'G1', 4)).toThrow(
+      expect.objectContaining({ code: 'quota_exceeded', field: 'count' }),
+    );
+    runBy('ann', 'G1', 2);
+    runBy('bob', 'G2', 3); // another account's usage is its own
+    expect(() => runBy('ann', 'G3', 2)).toThrow(/at most 3 replicas, 2 reserved/);
+    const scale = (count: number) =>
+      run(history, { type: 'Scale', group: 'G1', count, pool, newId, quotaOf: three });
+    scale(3);
+    expect(() => scale(4)).toThrow(expect.objectContaining({ code: 'quota_exceeded' }));
+    scale(1);
+    const [container = ''] = fold(scheduleDecider, history).groups.get('G1')?.members ?? [];
+    run(history, { type: 'Destroy', container });
+    expect(fold(scheduleDecider, history).usage.get('ann')).toEqual({
+      replicas: 0,
+      cpus: 0,
+      memory: 0,
+    });
+    expect(runBy('ann', 'G4', 3)).toHaveLength(4);
+    // An admin is held to a quota an admin set, here on memory.
+    const memoryQuota = () => ({ replicas: null, cpus: null, memory: 1000 });
+    expect(() => runBy('cy', 'G5', 4, memoryQuota)).toThrow(
+      expect.objectContaining({ field: 'memory' }),
+    );
   });
 });

@@ -1,12 +1,31 @@
-import { dockerNameOf, hostEscapes, type ContainerEvent, type ImageSpec } from '@berth/contracts';
+import {
+  dockerNameOf,
+  hostEscapes,
+  NOTHING_USED,
+  plus,
+  reservationOf,
+  type ContainerEvent,
+  type ImageSpec,
+  type Quota,
+  type Usage,
+} from '@berth/contracts';
 import type { Decider } from '@berth/decider';
-import { ConflictError, ForbiddenError, NotFoundError, RejectedError } from '@berth/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  QuotaExceededError,
+  RejectedError,
+} from '@berth/errors';
 import { placeOne, type Candidate, type Demand } from '@berth/placement';
+import { quotaRefusal } from './quota.js';
 
 type Replica = { container: string; group: string; engine: string; cpus: number; memory: number };
 type GroupState = {
   id: string;
   name: string | undefined;
+  /** The account that ran it ('' for groups from before owners were recorded). */
+  owner: string;
   spec: ImageSpec;
   pull: boolean;
   desired: number;
@@ -22,11 +41,15 @@ export type ScheduleState = {
   reserved: Map<string, { cpus: number; memory: number }>;
   /** Failed replicas, released without reservation but still in Docker for their logs. */
   failed: Map<string, Replica>;
+  /** What each owner's groups reserve (desired replicas × spec), as its quota counts it. */
+  usage: Map<string, Usage>;
 };
 
 /** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
 export type Pool = readonly Omit<Candidate, 'reservedCpus' | 'reservedMemory'>[];
 type NewId = () => string;
+/** The quota in force for an account, as the scheduler last read it from the log. */
+export type QuotaLookup = (owner: string) => Quota;
 
 export type ScheduleCommand =
   | {
@@ -42,8 +65,17 @@ export type ScheduleCommand =
       owner: string;
       pool: Pool;
       newId: NewId;
+      quotaOf: QuotaLookup;
     }
-  | { type: 'Scale'; group?: string; container?: string; count: number; pool: Pool; newId: NewId }
+  | {
+      type: 'Scale';
+      group?: string;
+      container?: string;
+      count: number;
+      pool: Pool;
+      newId: NewId;
+      quotaOf: QuotaLookup;
+    }
   | { type: 'Destroy'; container: string }
   /** Replicas whose engine is gone or which died outside Berth: released and placed again. */
   | {
@@ -169,6 +201,30 @@ const groupOf = (state: ScheduleState, id: string): GroupState => {
   return group;
 };
 
+/**
+ * Refuses `count` more replicas of `spec` for `owner` beyond its quota. The usage is the decided
+ * state's, which already holds the commands decided before this one in the batch: concurrent
+ * runs cannot all pass on the same old count.
+ */
+const checkQuota = (
+  state: ScheduleState,
+  owner: string,
+  quotaOf: QuotaLookup,
+  count: number,
+  spec: ImageSpec,
+) => {
+  const refusal = quotaRefusal(
+    quotaOf(owner),
+    state.usage.get(owner) ?? NOTHING_USED,
+    reservationOf(count, spec),
+  );
+  if (refusal !== undefined)
+    throw new QuotaExceededError(refusal.message, { field: refusal.field });
+};
+
+const addUsage = (state: ScheduleState, owner: string, change: Usage) =>
+  state.usage.set(owner, plus(state.usage.get(owner) ?? NOTHING_USED, change));
+
 /** A group holds its name while it wants or still has replicas. */
 const isLive = (group: GroupState) => group.desired > 0 || group.members.size > 0;
 
@@ -184,7 +240,13 @@ const pendingIfShort = (
 
 export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleState> = {
   get initialState(): ScheduleState {
-    return { groups: new Map(), replicas: new Map(), reserved: new Map(), failed: new Map() };
+    return {
+      groups: new Map(),
+      replicas: new Map(),
+      reserved: new Map(),
+      failed: new Map(),
+      usage: new Map(),
+    };
   },
 
   decide(command, state) {
@@ -202,9 +264,11 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
               });
           }
         }
+        checkQuota(state, command.owner, command.quotaOf, command.count, command.spec);
         const group: GroupState = {
           id: command.group,
           name,
+          owner: command.owner,
           spec: command.spec,
           pull: command.pull,
           desired: command.count,
@@ -249,6 +313,15 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
           });
         }
         const group = groupOf(state, groupId);
+        // Only more replicas than it wants count against the owner's quota: fewer always pass.
+        if (command.count > group.desired)
+          checkQuota(
+            state,
+            group.owner,
+            command.quotaOf,
+            command.count - group.desired,
+            group.spec,
+          );
         const scaled: ContainerEvent[] =
           command.count === group.desired
             ? []
@@ -382,20 +455,26 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
   // Updates the state in place: the scheduler folds one long stream (see streamHandler).
   evolve(state, event) {
     switch (event.type) {
-      case 'GroupCreated':
+      case 'GroupCreated': {
+        const owner = event.data.owner ?? '';
         state.groups.set(event.data.group, {
           id: event.data.group,
           name: event.data.name,
+          owner,
           spec: event.data.spec,
           pull: event.data.pull,
           desired: event.data.desired,
           members: new Set(),
           pending: undefined,
         });
+        addUsage(state, owner, reservationOf(event.data.desired, event.data.spec));
         return state;
+      }
       case 'GroupScaled': {
         const group = state.groups.get(event.data.group);
-        if (group !== undefined) Object.assign(group, { desired: event.data.desired });
+        if (group === undefined) return state;
+        addUsage(state, group.owner, reservationOf(event.data.desired - group.desired, group.spec));
+        group.desired = event.data.desired;
         return state;
       }
       case 'GroupPending': {

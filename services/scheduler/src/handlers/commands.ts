@@ -2,6 +2,7 @@ import { DestroyContainer, RunContainer, ScaleContainer } from '@berth/contracts
 import { serveCommand, type NatsConnection } from '@berth/bus';
 import { newId } from '@berth/ids';
 import type { ClusterView } from '../cluster-view.js';
+import type { QuotaBook } from '../quota-book.js';
 import type { ScheduleHandler } from '../start.js';
 
 const SERVICE = 'scheduler';
@@ -11,10 +12,12 @@ export const serveScheduleCommands = (
   nc: NatsConnection,
   schedule: ScheduleHandler,
   view: ClusterView,
+  quotas: QuotaBook,
   freshen: () => Promise<void>,
 ) => {
   // A command decides on the cluster as the log has it now: an engine the caller just saw turn
-  // healthy is in the pool, even if the live feed has not brought that event yet.
+  // healthy is in the pool, even if the live feed has not brought that event yet; a quota an
+  // admin just set is the one in force.
   const pool = async () => (await freshen(), view.pool());
   const endpoints = [
     serveCommand(nc, {
@@ -31,6 +34,7 @@ export const serveScheduleCommands = (
             owner: metadata.actor,
             pool: await pool(),
             newId,
+            quotaOf: quotas.quotaOf,
           },
           metadata,
         ),
@@ -40,7 +44,10 @@ export const serveScheduleCommands = (
       schema: ScaleContainer,
       service: SERVICE,
       handle: async ({ data, metadata }) =>
-        schedule.handle({ type: 'Scale', ...data, pool: await pool(), newId }, metadata),
+        schedule.handle(
+          { type: 'Scale', ...data, pool: await pool(), newId, quotaOf: quotas.quotaOf },
+          metadata,
+        ),
     }),
     serveCommand(nc, {
       type: 'DestroyContainer',
