@@ -1,4 +1,5 @@
 import { SCHEDULE_STREAM } from '@berth/contracts';
+import type { SecretKey } from '@berth/auth';
 import type { NatsConnection } from '@berth/bus';
 import { streamHandler } from '@berth/decider';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
@@ -8,7 +9,13 @@ import { scheduleDecider } from './domain/schedule.js';
 import { serveScheduleCommands } from './handlers/commands.js';
 import { scheduleReactions } from './handlers/reactions.js';
 
-export type SchedulerDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type SchedulerDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  /** Seals a run's secret variables before they are appended. */
+  secretKey: SecretKey;
+};
 export type ScheduleHandler = ReturnType<typeof newScheduleHandler>;
 const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider, SCHEDULE_STREAM);
 
@@ -17,7 +24,7 @@ const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider
  * version so that no two instances can overcommit an engine. Serves commands once it knows the
  * cluster, then keeps each group at its count as engines and containers come and go.
  */
-export const start = async ({ nc, log, logger }: SchedulerDeps) => {
+export const start = async ({ nc, log, logger, secretKey }: SchedulerDeps) => {
   const schedule = newScheduleHandler(log);
   const view = new ClusterView();
   const reactions = scheduleReactions(schedule, view, logger);
@@ -28,7 +35,7 @@ export const start = async ({ nc, log, logger }: SchedulerDeps) => {
     reactions.react,
   );
   await follower.caughtUp;
-  const commands = serveScheduleCommands(nc, schedule, view, follower.freshen);
+  const commands = serveScheduleCommands(nc, schedule, view, follower.freshen, secretKey);
   // What changed while no scheduler was watching.
   await reactions.reconcile();
   return { stop: () => Promise.all([commands.stop(), follower.stop()]) };

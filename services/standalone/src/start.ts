@@ -111,6 +111,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     const scheduler = await startScheduler({
       nc,
       log,
+      secretKey,
       logger: logger.child({ service: 'scheduler' }),
     });
     running.push({ name: 'scheduler', stop: scheduler.stop });

@@ -1,10 +1,17 @@
-import type { ContainerEvent, Container, Group, ImageSpec } from '@berth/contracts';
+import {
+  specView,
+  type ContainerEvent,
+  type Container,
+  type Group,
+  type SpecView,
+} from '@berth/contracts';
 
 type GroupRecord = {
   id: string;
   name?: string;
   owner: string;
-  spec: ImageSpec;
+  /** Secret variables by name only: the read model never holds their sealed values. */
+  spec: SpecView;
   desired: number;
   members: string[];
   pending: { missing: number; reason: string } | undefined;
@@ -30,7 +37,7 @@ export class ContainersProjection {
           ...(event.data.name === undefined ? {} : { name: event.data.name }),
           // Groups from before ownership was recorded belong to no account: admins only.
           owner: event.data.owner ?? '',
-          spec: event.data.spec,
+          spec: specView(event.data.spec),
           desired: event.data.desired,
           members: [],
           pending: undefined,

@@ -1,4 +1,9 @@
-import { dockerNameOf, hostEscapes, type ContainerEvent, type ImageSpec } from '@berth/contracts';
+import {
+  dockerNameOf,
+  hostEscapes,
+  type ContainerEvent,
+  type SealedImageSpec,
+} from '@berth/contracts';
 import type { Decider } from '@berth/decider';
 import { ConflictError, ForbiddenError, NotFoundError, RejectedError } from '@berth/errors';
 import { placeOne, type Candidate, type Demand } from '@berth/placement';
@@ -7,7 +12,7 @@ type Replica = { container: string; group: string; engine: string; cpus: number;
 type GroupState = {
   id: string;
   name: string | undefined;
-  spec: ImageSpec;
+  spec: SealedImageSpec;
   pull: boolean;
   desired: number;
   members: Set<string>;
@@ -32,7 +37,8 @@ export type ScheduleCommand =
   | {
       type: 'Run';
       group: string;
-      spec: ImageSpec;
+      /** Its secret variables already sealed (the command handler seals them). */
+      spec: SealedImageSpec;
       count: number;
       pull: boolean;
       name?: string | undefined;
@@ -61,7 +67,7 @@ type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
 type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
 type Pending = Extract<ContainerEvent, { type: 'GroupPending' }>;
 
-const demandOf = (spec: ImageSpec): Demand => ({
+const demandOf = (spec: SealedImageSpec): Demand => ({
   cpus: spec.cpus,
   memory: spec.memory,
   labels: spec.labels,
@@ -75,7 +81,7 @@ const candidatesOf = (pool: Pool, state: ScheduleState): Candidate[] =>
   });
 
 /** Why no engine takes a replica, in words a user can act on. */
-const whyNoRoom = (pool: Pool, spec: ImageSpec): string => {
+const whyNoRoom = (pool: Pool, spec: SealedImageSpec): string => {
   const healthy = pool.filter((e) => e.schedulable);
   if (healthy.length === 0) return 'no healthy engine';
   const labelled = healthy.filter((e) => spec.labels.every((l) => e.labels.includes(l)));

@@ -1,7 +1,9 @@
 import { DestroyContainer, RunContainer, ScaleContainer } from '@berth/contracts';
+import type { SecretKey } from '@berth/auth';
 import { serveCommand, type NatsConnection } from '@berth/bus';
 import { newId } from '@berth/ids';
 import type { ClusterView } from '../cluster-view.js';
+import { sealSecretEnv } from '../secret-env.js';
 import type { ScheduleHandler } from '../start.js';
 
 const SERVICE = 'scheduler';
@@ -12,6 +14,7 @@ export const serveScheduleCommands = (
   schedule: ScheduleHandler,
   view: ClusterView,
   freshen: () => Promise<void>,
+  secretKey: SecretKey,
 ) => {
   // A command decides on the cluster as the log has it now: an engine the caller just saw turn
   // healthy is in the pool, even if the live feed has not brought that event yet.
@@ -27,6 +30,7 @@ export const serveScheduleCommands = (
             type: 'Run',
             group: newId(),
             ...data,
+            spec: sealSecretEnv(data.spec, secretKey),
             byAdmin: metadata.role === 'admin',
             owner: metadata.actor,
             pool: await pool(),
