@@ -6,3 +6,4 @@ export const natsAccess = () => inject('nats');
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
 export { apiClient, dockerContainers, within } from './http.js';
+export { runCli } from './cli.js';
