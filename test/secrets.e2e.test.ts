@@ -167,6 +167,17 @@ it('gives replicas their secret variables and shows their names only, everywhere
   expect(await envOf(added?.name ?? '')).toContain(`DB_PASSWORD=${secret}`);
   expect((await docker('exec', added?.name ?? '', 'cat', '/tmp/secret')).trim()).toBe(secret);
 
+  // Restarted, the replica's command finds the variable again (the file it wrote is gone).
+  await docker('exec', first?.name ?? '', 'rm', '/tmp/secret');
+  const restart = await call('sam', 'POST', `/api/containers/${first?.id ?? ''}/restart`);
+  expect(restart.status, restart.text).toBe(200);
+  await within(30_000, 'the restarted replica wrote the file again', () =>
+    docker('exec', first?.name ?? '', 'cat', '/tmp/secret').then(
+      (text) => text.trim() === secret,
+      () => false,
+    ),
+  );
+
   // The group shows the names of its secret variables; env stays as it was.
   const shown = await readGroup();
   expect(shown.spec.secretEnv).toEqual(['DB_PASSWORD']);
