@@ -56,7 +56,13 @@ const follow = (who: string, from: number) => {
   };
 };
 
-const docker = async (...args: string[]) => (await exec('docker', args)).stdout;
+const docker = async (...args: string[]) =>
+  (
+    await exec('docker', args).catch((error: unknown) => {
+      const e = error as { code?: number; stderr?: string };
+      throw new Error(`docker ${args.join(' ')}: exit ${e.code ?? '?'}: ${e.stderr ?? ''}`);
+    })
+  ).stdout;
 const envOf = async (dockerName: string) =>
   JSON.parse(await docker('inspect', '--format', '{{json .Config.Env}}', dockerName)) as string[];
 
@@ -68,10 +74,8 @@ const filesUnder = (dir: string) =>
       const path = join(entry.parentPath, entry.name);
       return { path, bytes: readFileSync(path) };
     });
-const filesHolding = (dir: string, text: string) =>
-  filesUnder(dir)
-    .filter(({ bytes }) => bytes.includes(text))
-    .map(({ path }) => path);
+const holding = (files: ReturnType<typeof filesUnder>, text: string) =>
+  files.filter(({ bytes }) => bytes.includes(text)).map(({ path }) => path);
 
 /** Runs `berth ARGS…` with its own login file and `env` added to its environment. */
 const berthCli = (env: Record<string, string>, ...args: string[]) =>
@@ -135,6 +139,9 @@ it('gives replicas their secret variables and shows their names only, everywhere
     cmd: ['sh', '-c', 'echo "$DB_PASSWORD" > /tmp/secret; exec sleep 300'],
     env: { MODE: 'plain' },
     secretEnv: { DB_PASSWORD: secret },
+    // Healthy until told otherwise: an unhealthy replica is replaced by a new one.
+    // (Three failed checks in a row, so a slow check on a busy machine is not enough.)
+    healthcheck: { cmd: ['test', '!', '-f', '/tmp/sick'], intervalSeconds: 1, retries: 3 },
     cpus: 0.01,
     memory: 8,
   });
@@ -177,6 +184,17 @@ it('gives replicas their secret variables and shows their names only, everywhere
       () => false,
     ),
   );
+
+  // The replacement of a replica turned unhealthy is created with it as well.
+  await docker('exec', first?.name ?? '', 'touch', '/tmp/sick');
+  let replacement: Container | undefined;
+  await within(60_000, 'a replacement running', async () => {
+    replacement = (await replicas()).find(
+      (c) => c.id !== first?.id && c.id !== added?.id && c.state === 'running',
+    );
+    return replacement !== undefined;
+  });
+  expect(await envOf(replacement?.name ?? '')).toContain(`DB_PASSWORD=${secret}`);
 
   // The group shows the names of its secret variables; env stays as it was.
   const shown = await readGroup();
@@ -259,9 +277,11 @@ it('gives replicas their secret variables and shows their names only, everywhere
     expect(berth.output().includes(value)).toBe(false);
   }
   // The check reads what it should: the sealed value is in the log's files.
-  expect(filesHolding(berth.dataDir, sealed ?? '').length).toBeGreaterThan(0);
-  expect(filesHolding(berth.dataDir, secret)).toEqual([]);
-  expect(filesHolding(berth.dataDir, cliSecret)).toEqual([]);
+  const running = filesUnder(berth.dataDir);
+  expect(running.some(({ path }) => path.endsWith('events.db-wal'))).toBe(true);
+  expect(holding(running, sealed ?? '').length).toBeGreaterThan(0);
+  expect(holding(running, secret)).toEqual([]);
+  expect(holding(running, cliSecret)).toEqual([]);
 
   for (const g of [group, cliGroup])
     expect((await call('sam', 'POST', `/api/groups/${g}/scale?count=0`)).status).toBe(202);
@@ -279,13 +299,14 @@ it('gives replicas their secret variables and shows their names only, everywhere
   const files = filesUnder(berth.dataDir);
   expect(files.some(({ path }) => path.endsWith('read-model.checkpoint.json'))).toBe(true);
   for (const value of [secret, cliSecret]) {
-    expect(files.filter(({ bytes }) => bytes.includes(value)).map(({ path }) => path)).toEqual([]);
+    expect(holding(files, value)).toEqual([]);
     expect(berth.output().includes(value)).toBe(false);
   }
-  const bytes = files.reduce((sum, { bytes: b }) => sum + b.length, 0);
+  const size = (all: typeof files) => all.reduce((sum, { bytes }) => sum + bytes.length, 0);
   console.log(
     `no secret in ${seen.length} answers and streams (${adminSaw.split('\ndata: ').length - 1} ` +
-      `events streamed to the admin), ${files.length} files (${bytes} bytes) of the data ` +
-      `directory, ${berth.output().length} characters of Berth's output`,
+      `events streamed to the admin); in the data directory ${running.length} files ` +
+      `(${size(running)} bytes) while running, ${files.length} (${size(files)} bytes) once ` +
+      `stopped; ${berth.output().length} characters of Berth's output`,
   );
 }, 180_000);
