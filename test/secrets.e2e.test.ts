@@ -98,7 +98,13 @@ beforeAll(async () => {
   expect(added.status, added.text).toBe(201);
   await login('sam', 'sam-pass-123');
 });
+/** Groups this file ran: their containers are removed even when a test fails halfway. */
+const groups: string[] = [];
 afterAll(async () => {
+  for (const group of groups) {
+    const ids = (await docker('ps', '-aq', '--filter', `label=berth.group=${group}`)).split('\n');
+    for (const id of ids.filter(Boolean)) await docker('rm', '-f', id);
+  }
   await berth.stop();
   rmSync(cliConfig, { recursive: true, force: true });
 });
@@ -147,6 +153,7 @@ it('gives replicas their secret variables and shows their names only, everywhere
   });
   expect(run.status, run.text).toBe(202);
   const { group } = run.json as RunAccepted;
+  groups.push(group);
   const readGroup = async () => (await call('sam', 'GET', `/api/groups/${group}`)).json as Group;
   await within(
     30_000,
@@ -230,6 +237,7 @@ it('gives replicas their secret variables and shows their names only, everywhere
   );
   expect(cliRun.code, cliRun.stderr).toBe(0);
   const cliGroup = (JSON.parse(cliRun.stdout) as RunAccepted).group;
+  groups.push(cliGroup);
   const cliReplica = async () =>
     ((await call('sam', 'GET', `/api/containers?group=${cliGroup}`)).json as Container[])[0];
   await within(
