@@ -1,11 +1,10 @@
 // The berth CLI driving a real Berth: only through the command line, as a user would.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  runCli,
   spawnBerth,
   startTestHosts,
   within,
@@ -13,25 +12,13 @@ import {
   type TestHost,
 } from '@berth/testkit';
 
-const exec = promisify(execFile);
 let berth: BerthProcess;
 let host: TestHost;
 let downHosts: () => Promise<void>;
 let config: string;
 
-/** Runs `berth ARGS…`; never throws, so exit codes can be asserted. */
-const berthCli = async (...args: string[]) => {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['libs/cli/bin/berth.js', ...args], {
-      env: { ...process.env, XDG_CONFIG_HOME: config, BERTH_URL: '' },
-      timeout: 30_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+/** Runs `berth ARGS…` with its own login file; never throws, so exit codes can be asserted. */
+const berthCli = (...args: string[]) => runCli(args, { XDG_CONFIG_HOME: config, BERTH_URL: '' });
 
 beforeAll(async () => {
   config = mkdtempSync(join(tmpdir(), 'berth-cli-'));

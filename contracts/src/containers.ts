@@ -14,6 +14,7 @@ export const PortSpec = z.strictObject({
 export type PortSpec = z.infer<typeof PortSpec>;
 
 const Arg = z.string().max(4096);
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name');
 const HostName = z
   .string()
   .max(253)
@@ -71,9 +72,13 @@ export const ImageSpec = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be an image reference such as busybox:latest'),
   cmd: z.array(Arg).max(256).optional(),
   entrypoint: z.array(Arg).max(64).optional(),
-  env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), Arg)
-    .optional(),
+  env: z.record(EnvName, Arg).optional(),
+  /**
+   * Environment variables whose values are secret: clear in `RunContainer` (as in `env`), sealed
+   * by the scheduler before anything is appended, opened only by the docker-executor as it
+   * creates a replica. Read shapes show only their names (`SpecView`).
+   */
+  secretEnv: z.record(EnvName, Arg).optional(),
   /** CPUs reserved and enforced (Docker NanoCpus), in thousandths at finest. */
   cpus: z
     .number()
@@ -157,6 +162,20 @@ export const ImageSpec = z.strictObject({
   healthcheck: HealthcheckSpec.optional(),
 });
 export type ImageSpec = z.infer<typeof ImageSpec>;
+
+/** A spec as the log holds it: each `secretEnv` value sealed (`sealSecret`), so longer than 4096. */
+export const SealedImageSpec = ImageSpec.extend({
+  secretEnv: z.record(EnvName, z.string()).optional(),
+});
+export type SealedImageSpec = z.infer<typeof SealedImageSpec>;
+
+/** A spec as read shapes show it: the names of its secret variables, never their values. */
+export const SpecView = ImageSpec.extend({ secretEnv: z.array(z.string()).optional() });
+export type SpecView = z.infer<typeof SpecView>;
+export const specView = ({ secretEnv, ...spec }: SealedImageSpec): SpecView => ({
+  ...spec,
+  ...(secretEnv === undefined ? {} : { secretEnv: Object.keys(secretEnv) }),
+});
 
 /** A service's name: a DNS label, so `<name>.<domain>` reaches it through the router. */
 export const ServiceName = z
@@ -251,7 +270,7 @@ export const ContainerEvents = {
   // On the scheduler's `schedule` stream: desired state and reservations, under one version.
   GroupCreated: z.object({
     group: z.string(),
-    spec: ImageSpec,
+    spec: SealedImageSpec,
     desired: z.number(),
     pull: z.boolean(),
     name: z.string().optional(),
@@ -396,7 +415,7 @@ export const Group = z.object({
   /** The service's name, when it was run with one. */
   name: z.string().optional(),
   image: z.string(),
-  spec: ImageSpec,
+  spec: SpecView,
   desired: z.number(),
   /** Replicas in the group now, by state. */
   replicas: z.object({

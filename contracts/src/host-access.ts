@@ -13,6 +13,8 @@ export const SPEC_FIELD_ACCESS = {
   cmd: 'safe',
   entrypoint: 'safe',
   env: 'safe',
+  // Values the container alone gets, as with env; sealed in the log, names only when read.
+  secretEnv: 'safe',
   cpus: 'safe',
   memory: 'safe',
   hostname: 'safe',

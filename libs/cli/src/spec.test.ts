@@ -50,9 +50,9 @@ describe('parseEnv', () => {
   });
 
   it('refuses names that are not variable names, and bare names not set here', () => {
-    usage(() => parseEnv(['=1'], {}), /^--env =1: must be NAME=VALUE/);
-    usage(() => parseEnv(['1A=1'], {}), /--env 1A=1/);
-    usage(() => parseEnv(['A-B=1'], {}), /--env A-B=1/);
+    usage(() => parseEnv(['=1'], {}), /^--env =…: must be NAME=VALUE/);
+    usage(() => parseEnv(['1A=1'], {}), /--env 1A=…/);
+    usage(() => parseEnv(['A-B=1'], {}), /--env A-B=…/);
     usage(() => parseEnv(['NOPE'], {}), /--env NOPE: NOPE is not set here/);
   });
 });
@@ -144,6 +144,24 @@ describe('runRequest', () => {
     });
   });
 
+  it('takes --secret-env as NAME=VALUE or a bare NAME from here, and never shows a value', () => {
+    expect(
+      runRequest(
+        ['busybox'],
+        { 'secret-env': ['API_KEY=k=1', 'DB_PASSWORD'] },
+        { DB_PASSWORD: 'from-the-shell' },
+      ).spec,
+    ).toEqual({ image: 'busybox', secretEnv: { API_KEY: 'k=1', DB_PASSWORD: 'from-the-shell' } });
+    usage(
+      () => runRequest(['busybox'], { 'secret-env': ['DB_PASSWORD'] }, {}),
+      /^--secret-env DB_PASSWORD: DB_PASSWORD is not set here/,
+    );
+    usage(
+      () => runRequest(['busybox'], { 'secret-env': ['BAD-NAME=hunter2'] }, {}),
+      /^--secret-env BAD-NAME=…: must be NAME=VALUE with a variable name$/,
+    );
+  });
+
   it('takes a service name beside the spec', () => {
     expect(runRequest(['busybox'], { name: 'web' }, {})).toEqual({
       spec: { image: 'busybox' },
@@ -157,7 +175,7 @@ describe('runRequest', () => {
     usage(() => runRequest([], {}, {}), /say which image/);
     usage(() => runRequest(['busybox'], { count: '0' }, {}), /--count must be/);
     usage(() => runRequest(['busybox'], { port: ['x'] }, {}), /--port x/);
-    usage(() => runRequest(['busybox'], { env: ['1=2'] }, {}), /--env 1=2/);
+    usage(() => runRequest(['busybox'], { env: ['1=2'] }, {}), /--env 1=…/);
   });
 });
 

@@ -9,6 +9,7 @@ export type ImageSpec = {
   cmd?: string[];
   entrypoint?: string[];
   env?: Record<string, string>;
+  secretEnv?: Record<string, string>;
   cpus?: number;
   memory?: number;
   hostname?: string;
@@ -42,20 +43,26 @@ export const parsePort = (text: string): PortSpec => {
   };
 };
 
-/** `K=V` (V may hold `=` or be empty), or `K` alone for K's value in this shell, as docker does. */
+/**
+ * `K=V` (V may hold `=` or be empty), or `K` alone for K's value in this shell, as docker does.
+ * A mistake names `flag` and the variable, never its value (it may be a `--secret-env`).
+ */
 export const parseEnv = (
   texts: readonly string[],
   local: Record<string, string | undefined>,
+  flag = '--env',
 ): Record<string, string> => {
   const env: Record<string, string> = {};
   for (const text of texts) {
     const at = text.indexOf('=');
     const name = at < 0 ? text : text.slice(0, at);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-      throw new UsageError(`--env ${text}: must be NAME=VALUE with a variable name`);
+      throw new UsageError(
+        `${flag} ${at < 0 ? name : `${name}=…`}: must be NAME=VALUE with a variable name`,
+      );
     const value = at < 0 ? local[name] : text.slice(at + 1);
     if (value === undefined)
-      throw new UsageError(`--env ${name}: ${name} is not set here; give NAME=VALUE`);
+      throw new UsageError(`${flag} ${name}: ${name} is not set here; give NAME=VALUE`);
     env[name] = value;
   }
   return env;
@@ -124,6 +131,7 @@ export const runRequest = (
   const entrypoint = text(values.entrypoint);
   const hostname = text(values.hostname);
   const env = list(values.env);
+  const secretEnv = list(values['secret-env']);
   const labels = list(values.label).map(parseLabel);
   const ports = list(values.port).map(parsePort);
   const spec: ImageSpec = {
@@ -131,6 +139,7 @@ export const runRequest = (
     ...(cmd.length === 0 ? {} : { cmd }),
     ...(entrypoint === undefined ? {} : { entrypoint: [entrypoint] }),
     ...(env.length === 0 ? {} : { env: parseEnv(env, local) }),
+    ...(secretEnv.length === 0 ? {} : { secretEnv: parseEnv(secretEnv, local, '--secret-env') }),
     ...(cpus === undefined ? {} : { cpus: parseCpus(cpus) }),
     ...(memory === undefined ? {} : { memory: parseMemory(memory) }),
     ...(hostname === undefined ? {} : { hostname }),

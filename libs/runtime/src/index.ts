@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { parseSecretKey } from '@berth/auth';
+import { parseSecretKey, type SecretKey } from '@berth/auth';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
 import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } from '@berth/log';
 
-export type ServiceDeps = { nc: NatsConnection; log: EventLog; logger: Logger };
+export type ServiceDeps = {
+  nc: NatsConnection;
+  log: EventLog;
+  logger: Logger;
+  /** The cluster's secret key: it keys the log's hash chain and seals secrets. */
+  secretKey: SecretKey;
+};
 export type RunningService = { stop: () => Promise<unknown> };
 
 const Env = z.object({
@@ -32,11 +38,9 @@ export const runService = async (
     name: `berth-${name}`,
     maxReconnectAttempts: -1,
   });
-  const log = await openEventLog(
-    parseEnv(EventLogEnv, env),
-    parseSecretKey(config.BERTH_SECRET_KEY),
-  );
-  const service = await start({ nc, log, logger });
+  const secretKey = parseSecretKey(config.BERTH_SECRET_KEY);
+  const log = await openEventLog(parseEnv(EventLogEnv, env), secretKey);
+  const service = await start({ nc, log, logger, secretKey });
   logger.info(`${name} service ready`);
 
   exitOnSignals(logger, async () => {

@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { parseSecretKey } from '@berth/auth';
 import { EtcdEnv, parseEnv } from '@berth/config';
 import { DEFAULT_EXECUTOR } from './start.js';
 
 const Env = z.object({
-  BERTH_SECRET_KEY: z
-    .string()
-    .min(1, 'BERTH_SECRET_KEY (32 bytes, base64) is required in cluster mode'),
   BERTH_EXECUTOR_LEASE_SECONDS: z.coerce
     .number()
     .int()
@@ -26,7 +22,6 @@ export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
   return {
     etcd: parseEnv(EtcdEnv, env),
-    secretKey: parseSecretKey(e.BERTH_SECRET_KEY),
     executor: {
       leaseSeconds: e.BERTH_EXECUTOR_LEASE_SECONDS,
       concurrency: e.BERTH_EXECUTOR_CONCURRENCY,

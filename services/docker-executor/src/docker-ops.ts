@@ -1,5 +1,11 @@
 import type Docker from 'dockerode';
-import { LABEL_CONTAINER, LABEL_GROUP, type ImageSpec, type PublishedPort } from '@berth/contracts';
+import {
+  LABEL_CONTAINER,
+  LABEL_GROUP,
+  type ImageSpec,
+  type PublishedPort,
+  type SealedImageSpec,
+} from '@berth/contracts';
 import { within } from '@berth/docker';
 import { healthcheckOptions } from './health.js';
 
@@ -14,17 +20,19 @@ const portKey = (port: ImageSpec['ports'][number]) => `${port.container}/${port.
 
 /**
  * The Docker create body for one replica: limits, labels, ports with automatic host ports, the
- * health check. No Docker restart policy: Berth restarts with its own backoff (restarts.ts).
+ * health check, `env` and the opened `secretEnv`. It holds secrets in clear: never log it.
+ * No Docker restart policy: Berth restarts with its own backoff (restarts.ts).
  */
 export const createOptions = (
   replica: { id: string; group: string; name: string },
-  spec: ImageSpec,
+  spec: SealedImageSpec,
+  secretEnv: Record<string, string>,
 ): Docker.ContainerCreateOptions => ({
   name: replica.name,
   Image: spec.image,
   ...(spec.cmd === undefined ? {} : { Cmd: spec.cmd }),
   ...(spec.entrypoint === undefined ? {} : { Entrypoint: spec.entrypoint }),
-  Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+  Env: Object.entries({ ...spec.env, ...secretEnv }).map(([key, value]) => `${key}=${value}`),
   ...(spec.hostname === undefined ? {} : { Hostname: spec.hostname }),
   ...(spec.domainname === undefined ? {} : { Domainname: spec.domainname }),
   Labels: { [LABEL_CONTAINER]: replica.id, [LABEL_GROUP]: replica.group },
@@ -57,7 +65,7 @@ const deviceMapping = (device: string) => {
 };
 
 /** The host-reaching options (admins only; the scheduler refuses them to users). */
-const hostOptions = (spec: ImageSpec) => ({
+const hostOptions = (spec: SealedImageSpec) => ({
   ...(spec.privileged === undefined ? {} : { Privileged: spec.privileged }),
   ...(spec.capAdd === undefined ? {} : { CapAdd: spec.capAdd }),
   ...(spec.devices === undefined ? {} : { Devices: spec.devices.map(deviceMapping) }),

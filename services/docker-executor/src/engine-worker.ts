@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { SecretKey } from '@berth/auth';
 import { dockerStream, LABEL_CONTAINER, LABEL_GROUP } from '@berth/contracts';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
@@ -19,6 +20,7 @@ import type { RouteDrains } from './route-drains.js';
 import { healthOf, recordHealth } from './health.js';
 import { causedBy, recordOnContainer } from './record.js';
 import { Restarts } from './restarts.js';
+import { openSecretEnv } from './secret-env.js';
 
 export type ExecutorSettings = {
   /** Creates running at once on one engine. */
@@ -41,6 +43,8 @@ export type WorkerContext = {
   settings: ExecutorSettings;
   /** A Docker client for an engine; `timeoutMs` 0 for long streams. */
   docker: (engine: string, timeoutMs: number) => Docker;
+  /** Opens a spec's secret variables as a replica is created. */
+  secretKey: SecretKey;
 };
 
 const DOCKER_ACTIONS = new Set([
@@ -180,7 +184,8 @@ export class EngineWorker {
         );
         void this.countImages(docker);
       }
-      container = await createOrFind(docker, createOptions(replica, group.spec));
+      const secretEnv = openSecretEnv(group.spec, this.ctx.secretKey);
+      container = await createOrFind(docker, createOptions(replica, group.spec, secretEnv));
       await startContainer(container);
       const addr = this.ctx.view.engines.get(this.engine)?.addr ?? '';
       // Without ports, a fresh create already said all there is to know (its id): no inspect.

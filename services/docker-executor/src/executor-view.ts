@@ -1,4 +1,4 @@
-import type { ContainerEvent, EngineEvent, ImageSpec, RecordedEvent } from '@berth/contracts';
+import type { ContainerEvent, EngineEvent, RecordedEvent, SealedImageSpec } from '@berth/contracts';
 
 export type EngineInfo = {
   id: string;
@@ -44,7 +44,7 @@ export const VIEWED_TYPES = [
 /** Engines, group specs and replicas as the executor needs them, folded from the log. */
 export class ExecutorView {
   readonly engines = new Map<string, EngineInfo>();
-  readonly specs = new Map<string, { spec: ImageSpec; pull: boolean }>();
+  readonly specs = new Map<string, { spec: SealedImageSpec; pull: boolean }>();
   readonly replicas = new Map<string, Replica>();
 
   apply(recorded: RecordedEvent): void {

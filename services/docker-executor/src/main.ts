@@ -7,11 +7,6 @@ import { start } from './start.js';
 const config = readConfig(process.env);
 await runService('docker-executor', process.env, async (deps) => {
   const etcd = new Etcd3(config.etcd);
-  const service = await start({
-    ...deps,
-    etcd,
-    secretKey: config.secretKey,
-    config: config.executor,
-  });
+  const service = await start({ ...deps, etcd, config: config.executor });
   return { stop: async () => (await service.stop(), etcd.close()) };
 });

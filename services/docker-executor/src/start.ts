@@ -64,7 +64,7 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     }
     return client;
   };
-  const context = { log, logger, view, drains, settings, docker };
+  const context = { log, logger, view, drains, settings, docker, secretKey };
 
   const ownership = engineOwnership(etcd, `executor-${newId()}`, settings.leaseSeconds, logger, {
     acquired: (engine) => {

@@ -7,6 +7,6 @@ import { start } from './start.js';
 const config = readConfig(process.env);
 await runService('engine-registry', process.env, async (deps) => {
   const etcd = new Etcd3(config.etcd);
-  const service = await start({ ...deps, etcd, secretKey: config.secretKey });
+  const service = await start({ ...deps, etcd });
   return { stop: async () => (await service.stop(), etcd.close()) };
 });

@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { parseSecretKey } from '@berth/auth';
 import { parseEnv } from '@berth/config';
 import { DEFAULT_HEARTBEAT } from './start.js';
 
 const Env = z.object({
-  BERTH_SECRET_KEY: z
-    .string()
-    .min(1, 'BERTH_SECRET_KEY (32 bytes, base64) is required in cluster mode'),
   BERTH_HEARTBEAT_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -23,7 +19,6 @@ const Env = z.object({
 export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
   return {
-    secretKey: parseSecretKey(e.BERTH_SECRET_KEY),
     heartbeat: {
       intervalMs: e.BERTH_HEARTBEAT_INTERVAL_MS,
       timeoutMs: e.BERTH_HEARTBEAT_TIMEOUT_MS,

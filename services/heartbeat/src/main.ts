@@ -4,6 +4,6 @@ import { readConfig } from './config.js';
 import { start } from './start.js';
 
 const config = readConfig(process.env);
-await runService('heartbeat', process.env, ({ log, logger }) =>
-  start({ log, logger, secretKey: config.secretKey, config: config.heartbeat }),
+await runService('heartbeat', process.env, ({ log, logger, secretKey }) =>
+  start({ log, logger, secretKey, config: config.heartbeat }),
 );

@@ -1,4 +1,5 @@
 import { SCHEDULE_STREAM, type QuotaDefaults } from '@berth/contracts';
+import type { SecretKey } from '@berth/auth';
 import type { NatsConnection } from '@berth/bus';
 import { streamHandler } from '@berth/decider';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
@@ -15,6 +16,8 @@ export type SchedulerDeps = {
   logger: Logger;
   /** A user's limits where no admin set them (`readQuotaDefaults`). */
   quotaDefaults: QuotaDefaults;
+  /** Seals a run's secret variables before they are appended. */
+  secretKey: SecretKey;
 };
 export type ScheduleHandler = ReturnType<typeof newScheduleHandler>;
 const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider, SCHEDULE_STREAM);
@@ -24,7 +27,7 @@ const newScheduleHandler = (log: EventLog) => streamHandler(log, scheduleDecider
  * version so that no two instances can overcommit an engine. Serves commands once it knows the
  * cluster, then keeps each group at its count as engines and containers come and go.
  */
-export const start = async ({ nc, log, logger, quotaDefaults }: SchedulerDeps) => {
+export const start = async ({ nc, log, logger, quotaDefaults, secretKey }: SchedulerDeps) => {
   const schedule = newScheduleHandler(log);
   const view = new ClusterView();
   const quotas = new QuotaBook(quotaDefaults);
@@ -39,7 +42,7 @@ export const start = async ({ nc, log, logger, quotaDefaults }: SchedulerDeps) =
     reactions.react,
   );
   await follower.caughtUp;
-  const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen);
+  const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen, secretKey);
   // What changed while no scheduler was watching.
   await reactions.reconcile();
   return { stop: () => Promise.all([commands.stop(), follower.stop()]) };

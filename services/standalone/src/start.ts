@@ -117,6 +117,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
     const scheduler = await startScheduler({
       nc,
       log,
+      secretKey,
       logger: logger.child({ service: 'scheduler' }),
       quotaDefaults: config.quotaDefaults,
     });

@@ -117,6 +117,7 @@ export const run: Command = {
   summary: 'run replicas of an image, waiting until they run (or --detach)',
   usage:
     'berth run [--count N] [--cpus C] [--memory MB] [--port [HOST:]PORT[/udp]]… [--env K=V]… ' +
+    '[--secret-env K[=V]]… ' +
     '[--label L]… [--entrypoint E] [--hostname H] [--name SERVICE] [--pull] [--detach] [--timeout S] ' +
     'IMAGE [CMD…]',
   example: 'berth run --name web --count 3 --port 80 berth/busybox:test httpd -f -p 80 -h /www',
@@ -127,6 +128,7 @@ export const run: Command = {
     memory: { type: 'string', short: 'm' },
     port: { type: 'string', short: 'p', multiple: true },
     env: { type: 'string', short: 'e', multiple: true },
+    'secret-env': { type: 'string', multiple: true },
     label: { type: 'string', short: 'l', multiple: true },
     entrypoint: { type: 'string' },
     hostname: { type: 'string' },

@@ -20,3 +20,18 @@ describe('containers projection: groups', () => {
     expect(projection.group('api')).toBeUndefined();
   });
 });
+
+describe('containers projection: secret variables', () => {
+  it('shows a group the names of its secret variables and keeps none of their sealed values', () => {
+    const projection = new ContainersProjection({ reserve: () => undefined });
+    const sealed = { ...spec, secretEnv: { DB_PASSWORD: 'v1.c2VhbGVk', API_KEY: 'v1.YWxzbw==' } };
+    projection.apply(
+      { type: 'GroupCreated', data: { group: '01SECRET', spec: sealed, desired: 0, pull: false } },
+      '2026-01-01T00:00:00.000Z',
+    );
+    const group = projection.group('01SECRET');
+    expect(group?.spec.secretEnv).toEqual(['DB_PASSWORD', 'API_KEY']);
+    // Nor does the checkpoint written from it.
+    expect(JSON.stringify(projection.snapshot())).not.toContain('v1.');
+  });
+});

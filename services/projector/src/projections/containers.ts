@@ -1,9 +1,10 @@
 import {
+  specView,
   usageOf,
   type ContainerEvent,
   type Container,
   type Group,
-  type ImageSpec,
+  type SpecView,
   type Usage,
 } from '@berth/contracts';
 
@@ -11,7 +12,8 @@ type GroupRecord = {
   id: string;
   name?: string;
   owner: string;
-  spec: ImageSpec;
+  /** Secret variables by name only: the read model never holds their sealed values. */
+  spec: SpecView;
   desired: number;
   members: string[];
   pending: { missing: number; reason: string } | undefined;
@@ -37,7 +39,7 @@ export class ContainersProjection {
           ...(event.data.name === undefined ? {} : { name: event.data.name }),
           // Groups from before ownership was recorded belong to no account: admins only.
           owner: event.data.owner ?? '',
-          spec: event.data.spec,
+          spec: specView(event.data.spec),
           desired: event.data.desired,
           members: [],
           pending: undefined,

@@ -7,6 +7,7 @@ import {
   type ContainerEvent,
   type ImageSpec,
   type Quota,
+  type SealedImageSpec,
   type Usage,
 } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
@@ -26,7 +27,7 @@ type GroupState = {
   name: string | undefined;
   /** The account that ran it ('' for groups from before owners were recorded). */
   owner: string;
-  spec: ImageSpec;
+  spec: SealedImageSpec;
   pull: boolean;
   desired: number;
   members: Set<string>;
@@ -55,7 +56,8 @@ export type ScheduleCommand =
   | {
       type: 'Run';
       group: string;
-      spec: ImageSpec;
+      /** Its secret variables already sealed (the command handler seals them). */
+      spec: SealedImageSpec;
       count: number;
       pull: boolean;
       name?: string | undefined;
@@ -93,7 +95,7 @@ type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
 type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
 type Pending = Extract<ContainerEvent, { type: 'GroupPending' }>;
 
-const demandOf = (spec: ImageSpec): Demand => ({
+const demandOf = (spec: SealedImageSpec): Demand => ({
   cpus: spec.cpus,
   memory: spec.memory,
   labels: spec.labels,
@@ -107,7 +109,7 @@ const candidatesOf = (pool: Pool, state: ScheduleState): Candidate[] =>
   });
 
 /** Why no engine takes a replica, in words a user can act on. */
-const whyNoRoom = (pool: Pool, spec: ImageSpec): string => {
+const whyNoRoom = (pool: Pool, spec: SealedImageSpec): string => {
   const healthy = pool.filter((e) => e.schedulable);
   if (healthy.length === 0) return 'no healthy engine';
   const labelled = healthy.filter((e) => spec.labels.every((l) => e.labels.includes(l)));

@@ -1,8 +1,10 @@
 import { DestroyContainer, RunContainer, ScaleContainer } from '@berth/contracts';
+import type { SecretKey } from '@berth/auth';
 import { serveCommand, type NatsConnection } from '@berth/bus';
 import { newId } from '@berth/ids';
 import type { ClusterView } from '../cluster-view.js';
 import type { QuotaBook } from '../quota-book.js';
+import { sealSecretEnv } from '../secret-env.js';
 import type { ScheduleHandler } from '../start.js';
 
 const SERVICE = 'scheduler';
@@ -14,6 +16,7 @@ export const serveScheduleCommands = (
   view: ClusterView,
   quotas: QuotaBook,
   freshen: () => Promise<void>,
+  secretKey: SecretKey,
 ) => {
   // A command decides on the cluster as the log has it now: an engine the caller just saw turn
   // healthy is in the pool, even if the live feed has not brought that event yet; a quota an
@@ -30,6 +33,7 @@ export const serveScheduleCommands = (
             type: 'Run',
             group: newId(),
             ...data,
+            spec: sealSecretEnv(data.spec, secretKey),
             byAdmin: metadata.role === 'admin',
             owner: metadata.actor,
             pool: await pool(),
