@@ -5,4 +5,4 @@ import './provided.js';
 export const natsAccess = () => inject('nats');
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
-export { apiClient, dockerContainers, within } from './http.js';
+export { addHealthyEngine, apiClient, dockerContainers, login, within } from './http.js';

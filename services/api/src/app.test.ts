@@ -18,6 +18,7 @@ const base = {
   tokenTtlMs: 60_000,
   log: () => undefined,
   streamLimits: DEFAULT_STREAM_LIMITS,
+  logsMaxBytes: 10 * 1024 * 1024,
 };
 
 describe('api app', () => {

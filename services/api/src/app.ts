@@ -27,6 +27,8 @@ export type AppDeps = {
   /** The event log, for change streams; undefined while starting. */
   log: () => EventLog | undefined;
   streamLimits: ChangeStreamLimits;
+  /** The most output a logs answer that does not follow carries (BERTH_LOGS_MAX_BYTES). */
+  logsMaxBytes: number;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
@@ -81,7 +83,7 @@ export const createApp = (deps: AppDeps) => {
   accountRoutes(app, deps.gateway);
   clusterRoutes(app, deps.gateway);
   engineRoutes(app, deps.gateway);
-  containerRoutes(app, deps.gateway);
+  containerRoutes(app, deps.gateway, deps.logsMaxBytes);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 
   app.notFound((c) =>

@@ -1,3 +1,3 @@
 export { createApp, type ReadinessCheck } from './app.js';
 export { start, type ApiConfig, type ApiDeps } from './start.js';
-export { readStreamLimits } from './config.js';
+export { readLogsMaxBytes, readStreamLimits } from './config.js';

@@ -11,6 +11,7 @@ export type ApiConfig = {
   port: number;
   tokenTtlMs: number;
   streamLimits: ChangeStreamLimits;
+  logsMaxBytes: number;
 };
 export type ApiDeps = {
   logger: Logger;
@@ -35,6 +36,7 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     tokenTtlMs: config.tokenTtlMs,
     log: deps.log,
     streamLimits: config.streamLimits,
+    logsMaxBytes: config.logsMaxBytes,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { NatsEnv, optionalString, parseEnv, port } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
-import { readStreamLimits } from '@berth/api';
+import { readLogsMaxBytes, readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
 import { EventLogEnv } from '@berth/eventlog';
 
@@ -61,6 +61,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
         ? undefined
         : { port: e.BERTH_ROUTER_PORT, domain: e.BERTH_ROUTER_DOMAIN },
     streamLimits: readStreamLimits(env),
+    logsMaxBytes: readLogsMaxBytes(env),
     anchorEveryMs: readAnchorEveryMs(env),
     logLevel: e.BERTH_LOG_LEVEL,
   };

@@ -39,6 +39,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       port: config.port,
       tokenTtlMs: config.tokenTtlMs,
       streamLimits: config.streamLimits,
+      logsMaxBytes: config.logsMaxBytes,
     },
     {
       logger,
