@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@berth/contracts';
-import { describeEvent, matchesFilter } from './index.js';
+import { describeEvent, describeFor, matchesFilter, withoutProbeDetail } from './index.js';
 
 const recorded = (type: string, data: unknown, position = 7): RecordedEvent => ({
   position,
@@ -16,6 +16,36 @@ const recorded = (type: string, data: unknown, position = 7): RecordedEvent => (
 });
 
 describe('audit view', () => {
+  it("shows a non-admin an unhealthy engine as unreachable, never the probe's words", () => {
+    const probe = (status: string, reason: string) =>
+      recorded('EngineHealthChanged', {
+        id: 'e1',
+        status,
+        responseTimeMs: null,
+        checkedAt: '2026-11-22T10:00:00.000Z',
+        reason,
+      });
+    const reasons = [
+      'no answer to /_ping, twice: connect ECONNREFUSED 10.0.0.1:2375',
+      'no answer to /_ping, twice: no answer within 800 ms',
+      'no answer to /_ping, twice: it answered HTTP 404, so it is not a Docker API',
+      'no answer to /_ping, twice: it answered /_ping with "SSH-2.0-OpenSSH", so it is not a Docker API',
+    ];
+    for (const reason of reasons) {
+      const event = probe('unhealthy', reason);
+      expect(describeFor(event, 'admin').message).toBe(`engine e1 is unhealthy: ${reason}`);
+      expect(describeFor(event, 'user')).toEqual({
+        ...describeEvent(event),
+        message: 'engine e1 is unhealthy: unreachable',
+      });
+    }
+    const healthy = probe('healthy', 'answers /_ping');
+    expect(withoutProbeDetail(healthy)).toBe(healthy);
+    expect(describeFor(healthy, 'user').message).toBe('engine e1 is healthy: answers /_ping');
+    const lost = recorded('EngineLost', { id: 'e1', reason: 'lease expired' });
+    expect(withoutProbeDetail(lost)).toBe(lost);
+  });
+
   it('says what happened, with references and tags, and never copies secrets', () => {
     const sealed = recorded('EngineAdded', {
       id: 'e1',
