@@ -364,6 +364,25 @@ export const ContainerEvents = {
     /** Docker's timeNano, as a string; takeover resumes after it. */
     timeNano: z.string(),
   }),
+  /**
+   * On `docker-<engine>`: the Docker events of one container left unrecorded because it had
+   * more than `limit` in the minute from `from` (a crash loop, a flapping check); what they
+   * caused (restarts, health) was still recorded on the container's stream.
+   */
+  DockerEventsSuppressed: z.object({
+    engine: z.string(),
+    dockerId: z.string(),
+    container: z.string().optional(),
+    group: z.string().optional(),
+    suppressed: z.number(),
+    /** How many of each Docker action. */
+    actions: z.record(z.string(), z.number()),
+    limit: z.number(),
+    from: z.string(),
+    until: z.string(),
+    /** The last suppressed event's timeNano: a takeover resumes after it. */
+    timeNano: z.string(),
+  }),
   EngineImagesCounted: z.object({ engine: z.string(), images: z.number() }),
 } as const;
 

@@ -87,6 +87,28 @@ describe('audit view', () => {
     expect(describeEvent(recorded('SomethingNew', { password: 'x' })).message).toBe('SomethingNew');
   });
 
+  it('says how many Docker events a summary stands for, and about which container', () => {
+    const summary = describeEvent(
+      recorded('DockerEventsSuppressed', {
+        engine: 'e1',
+        dockerId: 'abcdef0123456789',
+        container: 'C1',
+        group: 'G1',
+        suppressed: 9,
+        actions: { die: 5, start: 4 },
+        limit: 4,
+        from: '2026-11-22T10:00:00.000Z',
+        until: '2026-11-22T10:01:00.000Z',
+        timeNano: '1795000000000000000',
+      }),
+    );
+    expect(summary.message).toBe(
+      'docker on e1: container abcdef012345 had 9 more event(s) than 4 a minute, not recorded one by one (die 5, start 4) between 2026-11-22T10:00:00.000Z and 2026-11-22T10:01:00.000Z',
+    );
+    expect(summary.refs).toEqual({ container: 'C1', group: 'G1', engine: 'e1' });
+    expect(summary.tags).toEqual(['docker']);
+  });
+
   it('filters by type, refs, actor, tag and time', () => {
     const e = describeEvent(recorded('EngineLost', { id: 'e2', reason: 'lease expired' }));
     expect(matchesFilter(e, {})).toBe(true);

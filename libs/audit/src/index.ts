@@ -178,6 +178,17 @@ const describeContainerEvent = (event: ContainerEvent): Described => {
         tags: ['docker'],
         refs: refsOf(event.data),
       };
+    case 'DockerEventsSuppressed': {
+      const { dockerId, suppressed, actions, limit, from, until } = event.data;
+      const kinds = Object.entries(actions)
+        .map(([action, count]) => `${action} ${count}`)
+        .join(', ');
+      return {
+        message: `docker on ${event.data.engine}: container ${dockerId.slice(0, 12)} had ${suppressed} more event(s) than ${limit} a minute, not recorded one by one (${kinds}) between ${from} and ${until}`,
+        tags: ['docker'],
+        refs: refsOf(event.data),
+      };
+    }
     case 'EngineImagesCounted':
       return {
         message: `engine ${event.data.engine} has ${event.data.images} image(s)`,

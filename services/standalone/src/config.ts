@@ -24,6 +24,8 @@ const Env = z.object({
   BERTH_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   /** A pull that reports no progress this long fails (no registry reachable). */
   BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** Docker events recorded one by one per container and minute; the rest are summed up. */
+  BERTH_CONTAINER_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** The router: HAProxy on this port, reaching `<service>.<domain>`; `off` runs none. */
   BERTH_ROUTER: z.enum(['on', 'off']).default('on'),
   BERTH_ROUTER_PORT: port(8080),
@@ -55,6 +57,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     executor: {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
+      containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
     },
     router:
       e.BERTH_ROUTER === 'off'
