@@ -122,6 +122,15 @@ describe('logs', () => {
     );
     expect(capped.last).toContain(`${line}\n`);
 
+    // A reader that leaves half-way stops the executor's stream; the next read is served.
+    const abort = new AbortController();
+    const left = await fetch(`${berth.url}/api/containers/${id}/logs`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: abort.signal,
+    });
+    await (left.body as ReadableStream<Uint8Array>).getReader().read();
+    abort.abort();
+
     // What fits is answered whole, without a marker.
     const tail = await readLogs(id, 'tail=1000');
     // `head -c` ends mid-line, so the last line is a partial one followed by all-written.

@@ -6,4 +6,4 @@ export { sendQuery, serveQuery, type QueryEndpoint } from './query.js';
 export { encode, parseJson, reply, validate } from './wire.js';
 export { maxBodyBytes } from './chunked.js';
 export { requestLogs } from './logs-client.js';
-export { logSender, cancelSubject } from './logs-flow.js';
+export { logSender } from './logs-flow.js';

@@ -15,16 +15,26 @@ export const cancelSubject = (inbox: string) => `${inbox}.cancel`;
 /**
  * The sending end of a log stream: `send` resolves once the chunk is published and no more
  * than `LOG_WINDOW` chunks are unacknowledged, so the sender reads its source only as fast
- * as the receiver writes out — neither end ever holds more than the window.
+ * as the receiver writes out — neither end ever holds more than the window. When the receiver
+ * cancels, `onCancel` runs and a waiting `send` fails at once.
  */
-export const logSender = (nc: NatsConnection, inbox: string) => {
+export const logSender = (nc: NatsConnection, inbox: string, onCancel: () => void) => {
   let sent = 0;
   let acked = 0;
+  let cancelled = false;
   let wake: (() => void) | undefined;
   const acks = nc.subscribe(ackSubject(inbox), {
     callback: (error, msg) => {
       const seq = error === null ? Number(new TextDecoder().decode(msg.data)) : NaN;
       if (Number.isInteger(seq) && seq > acked) acked = seq;
+      wake?.();
+    },
+  });
+  const cancel = nc.subscribe(cancelSubject(inbox), {
+    max: 1,
+    callback: () => {
+      cancelled = true;
+      onCancel();
       wake?.();
     },
   });
@@ -42,12 +52,14 @@ export const logSender = (nc: NatsConnection, inbox: string) => {
     });
   return {
     send: async (chunk: { stream: 'stdout' | 'stderr'; data: string }) => {
-      while (sent - acked >= LOG_WINDOW) await acknowledged();
+      while (sent - acked >= LOG_WINDOW && !cancelled) await acknowledged();
+      if (cancelled) throw new Error('the reader cancelled');
       const message: LogChunk = { seq: ++sent, ...chunk };
       nc.publish(inbox, encode(message));
     },
     end: (chunk: Omit<Extract<LogChunk, { end: true }>, 'end'> = {}) => {
       acks.unsubscribe();
+      cancel.unsubscribe();
       const message: LogChunk = { end: true, ...chunk };
       nc.publish(inbox, encode(message));
     },

@@ -7,14 +7,7 @@ import {
   queueGroupOf,
   subjects,
 } from '@berth/contracts';
-import {
-  cancelSubject,
-  encode,
-  logSender,
-  parseJson,
-  validate,
-  type NatsConnection,
-} from '@berth/bus';
+import { encode, logSender, parseJson, validate, type NatsConnection } from '@berth/bus';
 import { fold } from '@berth/decider';
 import { within } from '@berth/docker';
 import { NotFoundError, toErrorDetail } from '@berth/errors';
@@ -78,11 +71,7 @@ export const serveLogs = (
       ...(request.since === undefined ? {} : { since: request.since }),
       ...(request.until === undefined ? {} : { until: request.until }),
     });
-    const cancel = nc.subscribe(cancelSubject(request.inbox), {
-      max: 1,
-      callback: () => output.destroy(),
-    });
-    const sender = logSender(nc, request.inbox);
+    const sender = logSender(nc, request.inbox, () => output.destroy());
     const pieces = new OutputPieces(LOG_CHUNK_BYTES, request.maxBytes);
     let ready: Piece[] = [];
     const demuxer = new LogDemuxer((which, data) => ready.push(...pieces.push(which, data)));
@@ -102,7 +91,6 @@ export const serveLogs = (
         sender.end({ error: String((error as Error).message) });
       } finally {
         output.destroy();
-        cancel.unsubscribe();
       }
     };
   };
