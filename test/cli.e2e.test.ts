@@ -206,6 +206,29 @@ describe('berth CLI', () => {
     const log = await berthCli('log', id);
     expect(log.code, log.stderr).toBe(0);
     expect(log.stdout).toBe('hello-from-berth\n');
+    const hour = 3_600_000;
+    const bounded = await berthCli(
+      'log',
+      id,
+      '--tail',
+      '1',
+      '--since',
+      new Date(Date.now() - hour).toISOString(),
+      '--until',
+      String(Math.floor((Date.now() + hour) / 1000)),
+    );
+    expect(bounded.code, bounded.stderr).toBe(0);
+    expect(bounded.stdout).toBe('hello-from-berth\n');
+    const future = await berthCli(
+      'log',
+      id,
+      '--since',
+      String(Math.floor((Date.now() + hour) / 1000)),
+    );
+    expect(future.stdout).toBe('');
+    const badSince = await berthCli('log', id, '--since', 'yesterday');
+    expect(badSince.code).toBe(1);
+    expect(badSince.stderr).toMatch(/since/);
 
     const scaled = await berthCli('scale', id, '1');
     expect(scaled.code, scaled.stderr).toBe(0);

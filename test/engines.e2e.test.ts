@@ -4,9 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine } from '@berth/contracts';
+import type { AuditEvent, Engine } from '@berth/contracts';
 import { startEtcd, type LocalEtcd } from '@berth/local-infra';
 import {
+  login,
   spawnBerth,
   startTestHosts,
   within,
@@ -155,6 +156,75 @@ describe('engines on real test hosts', () => {
     expect((await engine('host-1')).health.status).toBe('healthy');
     await host.thawDocker();
     await within(3000, 'healthy after SIGCONT', statusIs('host-2', 'healthy'));
+  });
+
+  it('tells a user only that an engine is unreachable; an admin reads what the probe saw', async () => {
+    const created = await api('POST', '/api/account', {
+      username: 'viewer',
+      password: 'viewer-pass-1',
+      role: 'user',
+    });
+    expect(created.status).toBe(201);
+    const asUser = await login(berth.url, 'viewer', 'viewer-pass-1');
+    const get = async (path: string, bearer: string) =>
+      (
+        await fetch(`${berth.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } })
+      ).text();
+    /** The change stream from the start, as read in one second. */
+    const streamed = async (bearer: string) => {
+      const response = await fetch(
+        `${berth.url}/api/events/stream?from=1&type=EngineHealthChanged`,
+        {
+          headers: { authorization: `Bearer ${bearer}` },
+          signal: AbortSignal.timeout(1000),
+        },
+      );
+      let text = '';
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of response.body as AsyncIterable<Uint8Array>)
+          text += decoder.decode(chunk, { stream: true });
+      } catch {
+        // the timeout ends it
+      }
+      return [...text.matchAll(/^data: (.*)$/gm)].map(
+        (m) => JSON.parse(m[1] ?? '{}') as AuditEvent,
+      );
+    };
+    /** The unhealthy verdicts, oldest first (the list is newest first, the stream oldest). */
+    const unhealthy = (events: AuditEvent[]) =>
+      events
+        .filter((e) => e.message.includes(' is unhealthy'))
+        .sort((a, b) => a.position - b.position);
+    const listed = async (bearer: string) =>
+      unhealthy(
+        JSON.parse(
+          await get('/api/events?type=EngineHealthChanged&count=100', bearer),
+        ) as AuditEvent[],
+      );
+
+    // host-1 refused (dockerd stopped), host-2 timed out (frozen): two different stories.
+    const forAdmin = await listed(token);
+    const adminMessages = forAdmin.map((e) => e.message);
+    console.log(`admin reads: ${JSON.stringify(adminMessages)}`);
+    expect(forAdmin.map((e) => e.refs.engine).sort()).toEqual(['host-1', 'host-2']);
+    expect(adminMessages.every((m) => /unhealthy: no answer to \/_ping/.test(m))).toBe(true);
+    expect(new Set(adminMessages.map((m) => m.split(': ').slice(1).join(': '))).size).toBe(2);
+
+    const unreachable = forAdmin.map((e) => ({
+      ...e,
+      message: `engine ${e.refs.engine ?? ''} is unhealthy: unreachable`,
+    }));
+    expect(await listed(asUser)).toEqual(unreachable);
+    expect(unhealthy(await streamed(asUser))).toEqual(unreachable);
+    expect(unhealthy(await streamed(token))).toEqual(forAdmin);
+
+    // The engines themselves show a status and no reason, to anyone.
+    const engines = JSON.parse(await get('/api/engines', asUser)) as Engine[];
+    expect(engines.map((e) => Object.keys(e.health).sort())).toEqual(
+      engines.map(() => ['checkedAt', 'responseTimeMs', 'status']),
+    );
+    expect(await get('/api/engines/host-1', asUser)).not.toMatch(/ping|refused|ECONN|within/i);
   });
 
   it('marks a host lost when its agent is killed and its lease expires', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EngineLabels } from './engines.js';
 import { Name, Ulid } from './ids.js';
 import { commandSchema } from './messages.js';
-import { flagParam as Flag, wholeNumberParam } from './params.js';
+import { compareInstants, flagParam as Flag, instantParam, wholeNumberParam } from './params.js';
 
 // --- The image spec (SPEC "run") -------------------------------------------------------------
 export const PortSpec = z.strictObject({
@@ -204,12 +204,22 @@ export const ListContainersParams = z.strictObject({
 });
 /** `GET /api/groups?owner=` (admins only: one account's groups). */
 export const ListGroupsParams = z.strictObject({ owner: Name.optional() });
-export const LogsParams = z.strictObject({
-  stdout: Flag.default(true),
-  stderr: Flag.default(true),
-  tail: z.union([z.literal('all'), wholeNumberParam(0, 100_000)]).default('all'),
-  follow: Flag.default(false),
-});
+export const LogsParams = z
+  .strictObject({
+    stdout: Flag.default(true),
+    stderr: Flag.default(true),
+    tail: z.union([z.literal('all'), wholeNumberParam(0, 100_000)]).default('all'),
+    follow: Flag.default(false),
+    /** Only output written at or after this instant (RFC 3339 or Unix seconds). */
+    since: instantParam.optional(),
+    /** Only output written before this instant (RFC 3339 or Unix seconds). */
+    until: instantParam.optional(),
+  })
+  .superRefine((params, ctx) => {
+    if (params.since !== undefined && params.until !== undefined)
+      if (compareInstants(params.since, params.until) > 0)
+        ctx.addIssue({ code: 'custom', path: ['until'], message: 'must not be before since' });
+  });
 export type LogsParams = z.infer<typeof LogsParams>;
 
 // --- Commands -----------------------------------------------------------------------------------
@@ -242,19 +252,35 @@ export const RestartContainer = commandSchema('RestartContainer', OnContainer);
 export type RunContainer = z.infer<typeof RunContainer>;
 export type ScaleContainer = z.infer<typeof ScaleContainer>;
 
-/** docker-executor: stream a container's output to `inbox` (request/reply then chunks). */
+/** An instant in Docker's API form, `<seconds>.<nanoseconds>` (as `instantParam` makes it). */
+const DockerInstant = z.string().regex(/^\d{1,11}\.\d{9}$/);
+/**
+ * docker-executor: stream a container's output to `inbox` (request/reply then chunks, paced
+ * by the receiver's acknowledgements: see `@berth/bus` logs-flow).
+ */
 export const ContainerLogsRequest = z.strictObject({
   id: Ulid,
   stdout: z.boolean(),
   stderr: z.boolean(),
   tail: z.union([z.literal('all'), z.number().int().min(0)]),
   follow: z.boolean(),
+  since: DockerInstant.optional(),
+  until: DockerInstant.optional(),
+  /** Stop after this many bytes of output and say so in the end chunk (unset: no limit). */
+  maxBytes: z.number().int().positive().optional(),
   inbox: z.string().min(1).max(256),
 });
 export type ContainerLogsRequest = z.infer<typeof ContainerLogsRequest>;
-/** One message on the inbox: output, or the end (with an error when it broke off). */
+/**
+ * One message on the inbox: at most `LOG_CHUNK_BYTES` of output, numbered from 1 so the
+ * receiver can acknowledge it, or the end — with an error when it broke off, or `cutAtBytes`
+ * when the request's `maxBytes` cut it short.
+ */
 export type LogChunk =
-  { stream: 'stdout' | 'stderr'; data: string } | { end: true; error?: string };
+  | { seq: number; stream: 'stdout' | 'stderr'; data: string }
+  | { end: true; error?: string; cutAtBytes?: number };
+/** The most output one log message carries (a few bytes more may finish a UTF-8 character). */
+export const LOG_CHUNK_BYTES = 64 * 1024;
 
 // --- Events ---------------------------------------------------------------------------------
 const Reserved = { cpus: z.number(), memory: z.number() };
@@ -355,6 +381,25 @@ export const ContainerEvents = {
     group: z.string().optional(),
     exitCode: z.number().optional(),
     /** Docker's timeNano, as a string; takeover resumes after it. */
+    timeNano: z.string(),
+  }),
+  /**
+   * On `docker-<engine>`: the Docker events of one container left unrecorded because it had
+   * more than `limit` in the minute from `from` (a crash loop, a flapping check); what they
+   * caused (restarts, health) was still recorded on the container's stream.
+   */
+  DockerEventsSuppressed: z.object({
+    engine: z.string(),
+    dockerId: z.string(),
+    container: z.string().optional(),
+    group: z.string().optional(),
+    suppressed: z.number(),
+    /** How many of each Docker action. */
+    actions: z.record(z.string(), z.number()),
+    limit: z.number(),
+    from: z.string(),
+    until: z.string(),
+    /** The last suppressed event's timeNano: a takeover resumes after it. */
     timeNano: z.string(),
   }),
   EngineImagesCounted: z.object({ engine: z.string(), images: z.number() }),

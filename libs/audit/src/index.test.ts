@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@berth/contracts';
-import { describeEvent, matchesFilter } from './index.js';
+import { describeEvent, describeFor, matchesFilter, withoutProbeDetail } from './index.js';
 
 const recorded = (type: string, data: unknown, position = 7): RecordedEvent => ({
   position,
@@ -16,6 +16,36 @@ const recorded = (type: string, data: unknown, position = 7): RecordedEvent => (
 });
 
 describe('audit view', () => {
+  it("shows a non-admin an unhealthy engine as unreachable, never the probe's words", () => {
+    const probe = (status: string, reason: string) =>
+      recorded('EngineHealthChanged', {
+        id: 'e1',
+        status,
+        responseTimeMs: null,
+        checkedAt: '2026-11-22T10:00:00.000Z',
+        reason,
+      });
+    const reasons = [
+      'no answer to /_ping, twice: connect ECONNREFUSED 10.0.0.1:2375',
+      'no answer to /_ping, twice: no answer within 800 ms',
+      'no answer to /_ping, twice: it answered HTTP 404, so it is not a Docker API',
+      'no answer to /_ping, twice: it answered /_ping with "SSH-2.0-OpenSSH", so it is not a Docker API',
+    ];
+    for (const reason of reasons) {
+      const event = probe('unhealthy', reason);
+      expect(describeFor(event, 'admin').message).toBe(`engine e1 is unhealthy: ${reason}`);
+      expect(describeFor(event, 'user')).toEqual({
+        ...describeEvent(event),
+        message: 'engine e1 is unhealthy: unreachable',
+      });
+    }
+    const healthy = probe('healthy', 'answers /_ping');
+    expect(withoutProbeDetail(healthy)).toBe(healthy);
+    expect(describeFor(healthy, 'user').message).toBe('engine e1 is healthy: answers /_ping');
+    const lost = recorded('EngineLost', { id: 'e1', reason: 'lease expired' });
+    expect(withoutProbeDetail(lost)).toBe(lost);
+  });
+
   it('says what happened, with references and tags, and never copies secrets', () => {
     const sealed = recorded('EngineAdded', {
       id: 'e1',
@@ -55,6 +85,28 @@ describe('audit view', () => {
       /scrypt|abc123tokenhash|SEALED/,
     );
     expect(describeEvent(recorded('SomethingNew', { password: 'x' })).message).toBe('SomethingNew');
+  });
+
+  it('says how many Docker events a summary stands for, and about which container', () => {
+    const summary = describeEvent(
+      recorded('DockerEventsSuppressed', {
+        engine: 'e1',
+        dockerId: 'abcdef0123456789',
+        container: 'C1',
+        group: 'G1',
+        suppressed: 9,
+        actions: { die: 5, start: 4 },
+        limit: 4,
+        from: '2026-11-22T10:00:00.000Z',
+        until: '2026-11-22T10:01:00.000Z',
+        timeNano: '1795000000000000000',
+      }),
+    );
+    expect(summary.message).toBe(
+      'docker on e1: container abcdef012345 had 9 more event(s) than 4 a minute, not recorded one by one (die 5, start 4) between 2026-11-22T10:00:00.000Z and 2026-11-22T10:01:00.000Z',
+    );
+    expect(summary.refs).toEqual({ container: 'C1', group: 'G1', engine: 'e1' });
+    expect(summary.tags).toEqual(['docker']);
   });
 
   it('filters by type, refs, actor, tag and time', () => {

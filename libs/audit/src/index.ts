@@ -211,6 +211,17 @@ const describeContainerEvent = (event: ContainerEvent): Described => {
         tags: ['docker'],
         refs: refsOf(event.data),
       };
+    case 'DockerEventsSuppressed': {
+      const { dockerId, suppressed, actions, limit, from, until } = event.data;
+      const kinds = Object.entries(actions)
+        .map(([action, count]) => `${action} ${count}`)
+        .join(', ');
+      return {
+        message: `docker on ${event.data.engine}: container ${dockerId.slice(0, 12)} had ${suppressed} more event(s) than ${limit} a minute, not recorded one by one (${kinds}) between ${from} and ${until}`,
+        tags: ['docker'],
+        refs: refsOf(event.data),
+      };
+    }
     case 'EngineImagesCounted':
       return {
         message: `engine ${event.data.engine} has ${event.data.images} image(s)`,
@@ -268,6 +279,25 @@ export const describeEvent = (event: RecordedEvent): AuditEvent => {
     causationId,
   };
 };
+
+/** Who reads the audit view: admins get every detail Berth recorded. */
+export type Audience = 'admin' | 'user';
+
+/**
+ * An event as a non-admin may read it. Why an engine is unhealthy is the probe's own words:
+ * the bytes the remote answered, or whether it refused, timed out or spoke the wrong HTTP —
+ * a map of the network behind the engines, for admins only. A user reads "unreachable".
+ * Returns `event` itself when there is nothing to hide.
+ */
+export const withoutProbeDetail = (event: RecordedEvent): RecordedEvent => {
+  if (event.type !== 'EngineHealthChanged') return event;
+  const data = event.data as { status: string; reason: string };
+  return data.status === 'healthy' ? event : { ...event, data: { ...data, reason: 'unreachable' } };
+};
+
+/** The audit view of an event as `audience` may read it. */
+export const describeFor = (event: RecordedEvent, audience: Audience): AuditEvent =>
+  describeEvent(audience === 'admin' ? event : withoutProbeDetail(event));
 
 /** Whether an audit event passes every given filter. */
 export const matchesFilter = (event: AuditEvent, filter: AuditFilter): boolean =>

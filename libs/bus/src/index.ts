@@ -6,3 +6,4 @@ export { sendQuery, serveQuery, type QueryEndpoint } from './query.js';
 export { encode, parseJson, reply, validate } from './wire.js';
 export { maxBodyBytes } from './chunked.js';
 export { requestLogs } from './logs-client.js';
+export { logSender } from './logs-flow.js';

@@ -1,12 +1,14 @@
 import { createInbox, type NatsConnection } from 'nats';
 import { subjects, type ContainerLogsRequest, type LogChunk } from '@berth/contracts';
+import { ackSubject, cancelSubject } from './logs-flow.js';
 import { encode, request } from './wire.js';
 
 const decoder = new TextDecoder();
 
 /**
- * Asks an executor for a container's output and yields it chunk by chunk until the end;
- * `cancel()` stops a follow (the executor closes Docker's stream).
+ * Asks an executor for a container's output and yields it chunk by chunk until the end. Each
+ * chunk is acknowledged when the consumer asks for the next one, which paces the executor
+ * (`logSender`); `cancel()` stops the stream (the executor closes Docker's).
  */
 export const requestLogs = async (
   nc: NatsConnection,
@@ -25,12 +27,13 @@ export const requestLogs = async (
       const chunk = JSON.parse(decoder.decode(message.data)) as LogChunk;
       yield chunk;
       if ('end' in chunk) break;
+      nc.publish(ackSubject(inbox), String(chunk.seq));
     }
   })();
   return {
     chunks,
     cancel: () => {
-      nc.publish(`${inbox}.cancel`);
+      nc.publish(cancelSubject(inbox));
       subscription.unsubscribe();
     },
   };

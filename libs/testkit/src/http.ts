@@ -54,3 +54,20 @@ export const dockerContainers = async (
   });
   return (await response.json()) as never;
 };
+
+/** Adds a test host as an engine and waits until the heartbeat finds it healthy. */
+export const addHealthyEngine = async (
+  api: ReturnType<typeof apiClient>,
+  id: string,
+  dockerUrl: string,
+) => {
+  const added = await api.post('/api/engines', { id, addr: dockerUrl, cpus: 2, memory: 2048 });
+  if (added.status !== 201) throw new Error(`engine ${id} not added: ${JSON.stringify(added)}`);
+  await within(
+    10_000,
+    `engine ${id} healthy`,
+    async () =>
+      (await api.get<{ id: string; health: { status: string } }>(`/api/engines/${id}`)).body.health
+        .status === 'healthy',
+  );
+};

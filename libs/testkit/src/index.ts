@@ -6,5 +6,5 @@ export const natsAccess = () => inject('nats');
 export { spawnAgent } from './agent.js';
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
-export { apiClient, dockerContainers, login, within } from './http.js';
+export { addHealthyEngine, apiClient, dockerContainers, login, within } from './http.js';
 export { runCli } from './cli.js';

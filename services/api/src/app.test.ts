@@ -28,6 +28,7 @@ const base = {
   log: () => undefined,
   streamLimits: DEFAULT_STREAM_LIMITS,
   secretKey: () => undefined,
+  logsMaxBytes: 10 * 1024 * 1024,
 };
 
 describe('api app', () => {

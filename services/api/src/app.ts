@@ -36,6 +36,8 @@ export type AppDeps = {
   streamLimits: ChangeStreamLimits;
   /** The cluster's secret key, which the join token derives from; undefined while starting. */
   secretKey: () => SecretKey | undefined;
+  /** The most output a logs answer that does not follow carries (BERTH_LOGS_MAX_BYTES). */
+  logsMaxBytes: number;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
@@ -99,7 +101,7 @@ export const createApp = (deps: AppDeps) => {
     guard: deps.loginGuard,
     trustedProxies: deps.trustedProxies,
   });
-  containerRoutes(app, deps.gateway);
+  containerRoutes(app, deps.gateway, deps.logsMaxBytes);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 
   app.notFound((c) =>

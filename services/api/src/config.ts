@@ -14,6 +14,11 @@ const Env = z.object({
     .int()
     .min(10)
     .default(DEFAULT_STREAM_LIMITS.writeTimeoutMs),
+  BERTH_LOGS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   BERTH_LOG_LEVEL: z.string().default('info'),
   BERTH_SECRET_KEY: z
     .string()
@@ -26,6 +31,10 @@ export const readStreamLimits = (env: Record<string, string | undefined>) => {
   return { writeTimeoutMs: e.BERTH_SSE_WRITE_TIMEOUT_MS };
 };
 
+/** The most output a logs answer that does not follow carries (shared with one-machine mode). */
+export const readLogsMaxBytes = (env: Record<string, string | undefined>) =>
+  parseEnv(Env.pick({ BERTH_LOGS_MAX_BYTES: true }), env).BERTH_LOGS_MAX_BYTES;
+
 /** The api's configuration when it runs as its own process (cluster mode). */
 export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
@@ -36,6 +45,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     tokenTtlMs: e.BERTH_TOKEN_TTL_HOURS * 3_600_000,
     streamLimits: readStreamLimits(env),
     login: readLoginSettings(env),
+    logsMaxBytes: readLogsMaxBytes(env),
     store: parseEnv(EventLogEnv, env),
     secretKey: parseSecretKey(e.BERTH_SECRET_KEY),
     logLevel: e.BERTH_LOG_LEVEL,

@@ -17,6 +17,7 @@ export type ApiConfig = {
   tokenTtlMs: number;
   streamLimits: ChangeStreamLimits;
   login: LoginSettings;
+  logsMaxBytes: number;
 };
 export type ApiDeps = {
   logger: Logger;
@@ -51,6 +52,7 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     log: deps.log,
     streamLimits: config.streamLimits,
     secretKey: deps.secretKey,
+    logsMaxBytes: config.logsMaxBytes,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,11 @@ const Env = z.object({
   BERTH_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).default(DEFAULT_EXECUTOR.concurrency),
   BERTH_PULL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_EXECUTOR.pullTimeoutMs),
   BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(DEFAULT_EXECUTOR.pullIdleMs),
+  BERTH_CONTAINER_EVENTS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_EXECUTOR.containerEventsPerMinute),
   BERTH_STOP_GRACE_SECONDS: z.coerce
     .number()
     .int()
@@ -28,6 +33,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       pullTimeoutMs: e.BERTH_PULL_TIMEOUT_MS,
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
+      containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
     },
   };
 };

@@ -15,6 +15,7 @@ import {
   removeContainer,
   startContainer,
 } from './docker-ops.js';
+import { EventBudget } from './event-budget.js';
 import type { ExecutorView, Replica } from './executor-view.js';
 import type { RouteDrains } from './route-drains.js';
 import { healthOf, recordHealth } from './health.js';
@@ -33,6 +34,8 @@ export type ExecutorSettings = {
   pullTimeoutMs: number;
   /** A routed replica is removed once the router drained it, or after this long without. */
   routeDrainWaitMs: number;
+  /** Docker events recorded one by one per container and minute; the rest are summed up. */
+  containerEventsPerMinute: number;
 };
 
 export type WorkerContext = {
@@ -61,6 +64,18 @@ const DOCKER_ACTIONS = new Set([
   'health_status',
 ]);
 
+const MINUTE_MS = 60_000;
+
+/** What a recorded Docker event says about whom (as `DockerContainerEvent` has it). */
+type DockerEventRefs = {
+  engine: string;
+  action: string;
+  dockerId: string;
+  container?: string;
+  group?: string;
+  timeNano: string;
+};
+
 type DockerMessage = {
   Type?: string;
   Action?: string;
@@ -85,12 +100,16 @@ export class EngineWorker {
   private images: number | undefined;
   private appendQueue: Promise<unknown> = Promise.resolve();
   readonly restarts: Restarts;
+  /** Per container: a crash loop or a flapping check must not fill the log with Docker's events. */
+  private readonly budget: EventBudget<DockerEventRefs>;
+  private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: WorkerContext,
     readonly engine: string,
   ) {
     this.restarts = new Restarts(ctx, engine, (id, job) => this.chain(id, job));
+    this.budget = new EventBudget(ctx.settings.containerEventsPerMinute, MINUTE_MS);
   }
 
   async start(): Promise<void> {
@@ -104,6 +123,9 @@ export class EngineWorker {
     this.restarts.stop();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     await this.watching;
+    // What was left out so far is said now, not lost with this owner.
+    clearTimeout(this.summaryTimer);
+    await this.appendSummaries(Number.POSITIVE_INFINITY);
     await Promise.all(this.chains.values());
   }
 
@@ -253,7 +275,9 @@ export class EngineWorker {
     this.dockerVersion = history.at(-1)?.version ?? 0;
     for (const event of history) {
       const data = event.data as { timeNano?: string; images?: number };
-      if (data.timeNano !== undefined) this.lastTimeNano = data.timeNano;
+      // A summary of suppressed events comes after later ones: resume after the latest of all.
+      if (data.timeNano !== undefined && BigInt(data.timeNano) > BigInt(this.lastTimeNano))
+        this.lastTimeNano = data.timeNano;
       if (data.images !== undefined) this.images = data.images;
     }
   }
@@ -307,18 +331,21 @@ export class EngineWorker {
     const attributes = message.Actor?.Attributes ?? {};
     const container = attributes[LABEL_CONTAINER];
     const exitCode = attributes.exitCode === undefined ? undefined : Number(attributes.exitCode);
-    await this.appendDocker({
-      type: 'DockerContainerEvent',
-      data: {
-        engine: this.engine,
-        action: health === undefined ? action : `health_status: ${health}`,
-        dockerId,
-        ...(container === undefined ? {} : { container }),
-        ...(attributes[LABEL_GROUP] === undefined ? {} : { group: attributes[LABEL_GROUP] }),
-        ...(exitCode === undefined ? {} : { exitCode }),
-        timeNano,
-      },
-    });
+    const refs: DockerEventRefs = {
+      engine: this.engine,
+      action: health === undefined ? action : `health_status: ${health}`,
+      dockerId,
+      ...(container === undefined ? {} : { container }),
+      ...(attributes[LABEL_GROUP] === undefined ? {} : { group: attributes[LABEL_GROUP] }),
+      timeNano,
+    };
+    // Over the budget only the record is left out: what the event causes below still happens.
+    if (this.budget.admit(container ?? dockerId, refs.action, Date.now(), refs))
+      await this.appendDocker({
+        type: 'DockerContainerEvent',
+        data: { ...refs, ...(exitCode === undefined ? {} : { exitCode }) },
+      });
+    else this.scheduleSummaries();
     const replica = container === undefined ? undefined : this.ctx.view.replicas.get(container);
     if (replica === undefined) return;
     // A container can exit before its create is recorded; the chain waits for that record.
@@ -332,6 +359,37 @@ export class EngineWorker {
           this.unrecorded(replica.id),
         ),
       );
+  }
+
+  /** Appends the summaries of suppressed events when their windows end. */
+  private scheduleSummaries(): void {
+    const at = this.budget.nextEnd();
+    if (this.summaryTimer !== undefined || this.stopped || at === undefined) return;
+    this.summaryTimer = setTimeout(
+      () => {
+        this.summaryTimer = undefined;
+        void this.appendSummaries(Date.now()).then(() => this.scheduleSummaries());
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /** One `DockerEventsSuppressed` per container whose window ended by `now` over budget. */
+  private async appendSummaries(now: number): Promise<void> {
+    for (const { last, counts, total, from, until } of this.budget.ended(now)) {
+      const { action: _action, ...refs } = last;
+      await this.appendDocker({
+        type: 'DockerEventsSuppressed',
+        data: {
+          ...refs,
+          suppressed: total,
+          actions: counts,
+          limit: this.ctx.settings.containerEventsPerMinute,
+          from: new Date(from).toISOString(),
+          until: new Date(until).toISOString(),
+        },
+      });
+    }
   }
 
   private unrecorded(container: string) {

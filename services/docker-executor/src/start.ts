@@ -25,6 +25,7 @@ export const DEFAULT_EXECUTOR: ExecutorConfig = {
   pullIdleMs: 10_000,
   pullTimeoutMs: 600_000,
   routeDrainWaitMs: 10_000,
+  containerEventsPerMinute: 20,
   leaseSeconds: 3,
   stopGraceSeconds: 10,
 };

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { EtcdEnv, NatsEnv, optionalString, parseEnv, port, readQuotaDefaults } from '@berth/config';
 import { readAdminConfig } from '@berth/account';
-import { readLoginSettings, readStreamLimits } from '@berth/api';
+import { readLoginSettings, readLogsMaxBytes, readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
 import { EventLogEnv } from '@berth/eventlog';
 
@@ -24,6 +24,8 @@ const Env = z.object({
   BERTH_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   /** A pull that reports no progress this long fails (no registry reachable). */
   BERTH_PULL_IDLE_MS: z.coerce.number().int().min(1000).default(10_000),
+  /** Docker events recorded one by one per container and minute; the rest are summed up. */
+  BERTH_CONTAINER_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** The router: HAProxy on this port, reaching `<service>.<domain>`; `off` runs none. */
   BERTH_ROUTER: z.enum(['on', 'off']).default('on'),
   BERTH_ROUTER_PORT: port(8080),
@@ -56,6 +58,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
     executor: {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
+      containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
     },
     router:
       e.BERTH_ROUTER === 'off'
@@ -63,6 +66,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
         : { port: e.BERTH_ROUTER_PORT, domain: e.BERTH_ROUTER_DOMAIN },
     streamLimits: readStreamLimits(env),
     login: readLoginSettings(env),
+    logsMaxBytes: readLogsMaxBytes(env),
     anchorEveryMs: readAnchorEveryMs(env),
     quotaDefaults: readQuotaDefaults(env),
     logLevel: e.BERTH_LOG_LEVEL,

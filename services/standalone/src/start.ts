@@ -41,6 +41,7 @@ export const start = async (config: StandaloneConfig, logger: Logger) => {
       tokenTtlMs: config.tokenTtlMs,
       streamLimits: config.streamLimits,
       login: config.login,
+      logsMaxBytes: config.logsMaxBytes,
     },
     {
       logger,

@@ -268,11 +268,15 @@ export const restart = lifecycle('restart', 'restart a container', 'Restarted');
 export const log: Command = {
   name: 'log',
   summary: "a container's output; --follow keeps printing it",
-  usage: 'berth log ID [--follow] [--tail N] [--stdout | --stderr] [--json]',
-  example: 'berth log 01JD3XQ7 --tail 20 --follow',
+  usage:
+    'berth log ID [--follow] [--tail N] [--since TIME] [--until TIME] [--stdout | --stderr] [--json]',
+  example: 'berth log 01JD3XQ7 --tail 20 --since 2026-12-02T10:00:00Z --follow',
   options: {
     follow: { type: 'boolean', short: 'f' },
     tail: { type: 'string', short: 'n' },
+    /** RFC 3339 or Unix seconds, checked by the server (its 400 names the parameter). */
+    since: { type: 'string' },
+    until: { type: 'string' },
     stdout: { type: 'boolean' },
     stderr: { type: 'boolean' },
   },
@@ -287,6 +291,10 @@ export const log: Command = {
       tail: typeof tail === 'string' ? String(parseCount(tail, '--tail', 0, 100_000)) : 'all',
       follow: String(context.values.follow === true),
     });
+    for (const bound of ['since', 'until'] as const) {
+      const value = context.values[bound];
+      if (typeof value === 'string') query.set(bound, value);
+    }
     const client = context.client();
     const response = await client.open('GET', `${path(id, 'logs')}?${query.toString()}`);
     if (!response.ok) await client.fail(response);

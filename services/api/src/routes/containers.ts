@@ -24,8 +24,13 @@ const idsOf = (result: CommandResult, type: string) =>
     e.type === type ? [(e.data as { container: string }).container] : [],
   );
 
+/** The last line of an answer cut short by BERTH_LOGS_MAX_BYTES: what happened, what to do. */
+export const cutMarker = (bytes: number) =>
+  `[berth] output cut after ${bytes} bytes (BERTH_LOGS_MAX_BYTES); ` +
+  'ask for less with ?tail=N (the last N lines) or ?since=/?until= (RFC 3339 or Unix seconds)';
+
 /** Containers and groups: run, list, inspect, start/stop/restart, scale, logs, destroy. */
-export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
+export const containerRoutes = (app: Hono<Env>, gateway: Gateway, logsMaxBytes: number) => {
   const actor = (c: Context<Env>) => c.get('session').username;
   /**
    * Whose containers and groups the caller may reach: a user only its own (another's is a 404,
@@ -134,13 +139,24 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway) => {
   app.get('/api/containers/:id/logs', async (c) => {
     const params = queryParams(c, LogsParams);
     const { id } = await lookup(c);
-    const logs = await gateway.logs({ id, ...params });
+    // A follow is bounded by the reader's patience; anything else by BERTH_LOGS_MAX_BYTES.
+    const logs = await gateway.logs({
+      id,
+      ...params,
+      ...(params.follow ? {} : { maxBytes: logsMaxBytes }),
+    });
     c.header('Content-Type', 'text/plain; charset=utf-8');
     return stream(c, async (out) => {
       out.onAbort(logs.cancel);
+      let endsLine = true;
       for await (const chunk of logs.chunks) {
-        if ('end' in chunk) break;
+        if ('end' in chunk) {
+          if (chunk.cutAtBytes !== undefined)
+            await out.write(`${endsLine ? '' : '\n'}${cutMarker(chunk.cutAtBytes)}\n`);
+          break;
+        }
         await out.write(chunk.data);
+        endsLine = chunk.data.endsWith('\n');
       }
       logs.cancel();
     });

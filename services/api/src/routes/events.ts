@@ -1,6 +1,12 @@
 import type { Hono } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { describeEvent, matchesFilter, storeFilter, visibleTo } from '@berth/audit';
+import {
+  describeEvent,
+  matchesFilter,
+  storeFilter,
+  visibleTo,
+  withoutProbeDetail,
+} from '@berth/audit';
 import {
   AuditQueryParams,
   positionParam,
@@ -49,14 +55,21 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
 
 const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500, flushMs: 25 };
 
-/** An event as every client gets it: described and framed as SSE once for all of them. */
-type StreamItem = { position: number; view: AuditEvent; frame: string };
+/**
+ * An event as every client gets it: described and framed as SSE once for all of them, and once
+ * more for non-admins when they may not read all of it (`withoutProbeDetail`).
+ */
+type StreamItem = { position: number; view: AuditEvent; frame: string; userFrame: string };
+const frameOf = (view: AuditEvent) => `id: ${view.position}\ndata: ${JSON.stringify(view)}\n\n`;
 const streamItem = (event: RecordedEvent): StreamItem => {
   const view = describeEvent(event);
+  const frame = frameOf(view);
+  const forUser = withoutProbeDetail(event);
   return {
     position: event.position,
     view,
-    frame: `id: ${event.position}\ndata: ${JSON.stringify(view)}\n\n`,
+    frame,
+    userFrame: forUser === event ? frame : frameOf(describeEvent(forUser)),
   };
 };
 
@@ -130,7 +143,9 @@ export const eventRoutes = (
         const items = visible === undefined ? batch : batch.filter((item) => visible(item.view));
         if (items.length === 0) continue;
         const written = await Promise.race([
-          stream.write(items.map((item) => item.frame).join('')),
+          stream.write(
+            items.map((item) => (viewer === undefined ? item.frame : item.userFrame)).join(''),
+          ),
           timeout(limits.writeTimeoutMs),
         ]);
         if (written === 'timeout') {

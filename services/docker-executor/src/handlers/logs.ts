@@ -1,22 +1,54 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import {
   containerStream,
   ContainerLogsRequest,
+  LOG_CHUNK_BYTES,
   queueGroupOf,
   subjects,
-  type LogChunk,
 } from '@berth/contracts';
-import { parseJson, validate, encode, type NatsConnection } from '@berth/bus';
+import { encode, logSender, parseJson, validate, type NatsConnection } from '@berth/bus';
 import { fold } from '@berth/decider';
+import { within } from '@berth/docker';
 import { NotFoundError, toErrorDetail } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { LogDemuxer } from '../demux.js';
 import { containerDecider } from '../domain/container.js';
+import { OutputPieces, type Piece } from '../output-pieces.js';
+
+/** How long Docker may take to start answering a logs request. */
+const OPEN_TIMEOUT_MS = 15_000;
+
+/**
+ * Docker's log output as a stream, followed or not. dockerode buffers a non-followed answer
+ * whole, so it is dialled here as a stream either way; reads then go only as fast as the
+ * reader acknowledges (no idle timeout: a paused reader is not a dead daemon).
+ */
+const openOutput = (container: Docker.Container, options: Record<string, unknown>) =>
+  within(
+    OPEN_TIMEOUT_MS,
+    new Promise<Readable>((resolve, reject) => {
+      (
+        container.modem as { dial: (o: object, cb: (e: Error | null, s: Readable) => void) => void }
+      ).dial(
+        {
+          path: `/containers/${container.id}/logs?`,
+          method: 'GET',
+          isStream: true,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options,
+        },
+        (error, stream) => (error ? reject(error) : resolve(stream)),
+      );
+    }),
+  );
 
 /**
  * A container's output over NATS: the request is answered `{ ok }` at once, then the output
- * goes to the caller's inbox as chunks, ending with `{ end }`. `<inbox>.cancel` stops a follow.
+ * goes to the caller's inbox in chunks of at most `LOG_CHUNK_BYTES`, paced by the caller's
+ * acknowledgements, ending with `{ end }` (with `cutAtBytes` when `maxBytes` cut it short).
+ * `<inbox>.cancel` stops it.
  */
 export const serveLogs = (
   nc: NatsConnection,
@@ -24,8 +56,6 @@ export const serveLogs = (
   docker: (engine: string, timeoutMs: number) => Docker,
   logger: Logger,
 ) => {
-  const send = (inbox: string, chunk: LogChunk) => nc.publish(inbox, encode(chunk));
-
   const stream = async (request: ContainerLogsRequest) => {
     const state = fold(
       containerDecider,
@@ -33,40 +63,34 @@ export const serveLogs = (
     );
     if (state.dockerId === undefined || state.status === 'destroyed')
       throw new NotFoundError(`container ${request.id} has no output (not created, or destroyed)`);
-    const container = docker(state.engine, request.follow ? 0 : 15_000).getContainer(
-      state.dockerId,
-    );
-    const options = {
+    const output = await openOutput(docker(state.engine, 0).getContainer(state.dockerId), {
       stdout: request.stdout,
       stderr: request.stderr,
+      follow: request.follow,
       ...(request.tail === 'all' ? {} : { tail: request.tail }),
-    };
-    const demuxer = new LogDemuxer((which, data) =>
-      send(request.inbox, { stream: which, data: data.toString('utf8') }),
-    );
-    if (!request.follow) {
-      return async () => {
-        try {
-          demuxer.push(await container.logs({ ...options, follow: false }));
-          send(request.inbox, { end: true });
-        } catch (error) {
-          send(request.inbox, { end: true, error: String((error as Error).message) });
-        }
-      };
-    }
-    const output = await container.logs({ ...options, follow: true });
-    const cancel = nc.subscribe(`${request.inbox}.cancel`, {
-      max: 1,
-      callback: () => (output as { destroy?: () => void }).destroy?.(),
+      ...(request.since === undefined ? {} : { since: request.since }),
+      ...(request.until === undefined ? {} : { until: request.until }),
     });
+    const sender = logSender(nc, request.inbox, () => output.destroy());
+    const pieces = new OutputPieces(LOG_CHUNK_BYTES, request.maxBytes);
+    let ready: Piece[] = [];
+    const demuxer = new LogDemuxer((which, data) => ready.push(...pieces.push(which, data)));
     return async () => {
       try {
-        for await (const chunk of output as AsyncIterable<Buffer>) demuxer.push(chunk);
-        send(request.inbox, { end: true });
+        for await (const chunk of output as AsyncIterable<Buffer>) {
+          demuxer.push(chunk);
+          const batch = [...ready, ...pieces.flush()];
+          ready = [];
+          for (const piece of batch) await sender.send(piece);
+          if (pieces.cut) break;
+        }
+        sender.end(
+          pieces.cut && request.maxBytes !== undefined ? { cutAtBytes: request.maxBytes } : {},
+        );
       } catch (error) {
-        send(request.inbox, { end: true, error: String((error as Error).message) });
+        sender.end({ error: String((error as Error).message) });
       } finally {
-        cancel.unsubscribe();
+        output.destroy();
       }
     };
   };

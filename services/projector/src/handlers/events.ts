@@ -1,4 +1,4 @@
-import { describeEvent, matchesFilter, storeFilter } from '@berth/audit';
+import { describeFor, matchesFilter, storeFilter, type Audience } from '@berth/audit';
 import type { AuditEvent, AuditFilter } from '@berth/contracts';
 import type { EventLog } from '@berth/eventlog';
 
@@ -8,11 +8,15 @@ const MAX_SCANNED = 200_000;
 
 export type EventsPage = { events: AuditEvent[]; next: number | null };
 
-/** The newest `count` events matching the filter, read backwards from the log in pages. */
+/**
+ * The newest `count` events matching the filter that `visible` lets through, as `audience` may
+ * read them, read backwards from the log in pages.
+ */
 export const listEvents = async (
   log: EventLog,
   { filter, before, count }: { filter: AuditFilter; before?: number | undefined; count: number },
   visible: (view: AuditEvent) => boolean = () => true,
+  audience: Audience = 'admin',
 ): Promise<EventsPage> => {
   const found: AuditEvent[] = [];
   let cursor = before ?? Number.MAX_SAFE_INTEGER;
@@ -20,7 +24,7 @@ export const listEvents = async (
   while (found.length < count && scanned < MAX_SCANNED) {
     const page = await log.readBackward(cursor, { filter: storeFilter(filter), limit: PAGE });
     for (const event of page) {
-      const view = describeEvent(event);
+      const view = describeFor(event, audience);
       if (matchesFilter(view, filter) && visible(view)) found.push(view);
       cursor = event.position;
       if (found.length === count) break;

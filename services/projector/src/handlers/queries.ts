@@ -78,11 +78,9 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast, viewer, ...page }) => {
         await caughtUp(atLeast);
-        const visible =
-          viewer === undefined
-            ? undefined
-            : visibleTo(viewer, (refs) => model.containers.ownerOf(refs));
-        return listEvents(log, page, visible);
+        if (viewer === undefined) return listEvents(log, page);
+        const visible = visibleTo(viewer, (refs) => model.containers.ownerOf(refs));
+        return listEvents(log, page, visible, 'user');
       },
     }),
     serveQuery(nc, {

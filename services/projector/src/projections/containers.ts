@@ -159,6 +159,7 @@ export class ContainersProjection {
         return;
       case 'ContainerActionRequested':
       case 'DockerContainerEvent':
+      case 'DockerEventsSuppressed':
         return;
       default:
         return exhaustive(event);
