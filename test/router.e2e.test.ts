@@ -1,7 +1,6 @@
 // Named services through the router: a real HAProxy that Berth drives, in front of replicas on
 // two Docker hosts. Balanced replies, no request lost while scaling down under paced load,
 // backends added when scaling up, endpoints in etcd, names unique, group routes by name.
-import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,8 @@ import {
   apiClient,
   spawnBerth,
   startTestHosts,
+  underLoad,
+  viaProxy,
   within,
   type BerthProcess,
   type TestHost,
@@ -50,23 +51,7 @@ const web = {
 
 const idle = { image: 'berth/busybox:test', cmd: ['sleep', '600'], cpus: 0.1, memory: 16 };
 
-/** One GET through the router with a Host header: the status and body, or the error's code. */
-const viaRouter = (host: string, path = '/') =>
-  new Promise<{ status: number; body: string }>((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port: routerPort, path, headers: { host }, agent: false, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-        res.on('error', (e) => resolve({ status: 0, body: e.message }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, body: e.message }));
-    req.end();
-  });
-
+const viaRouter = (host: string, path = '/') => viaProxy(routerPort, host, path);
 const replies = async (n: number) => {
   const answers = [];
   for (let i = 0; i < n; i++) answers.push(await viaRouter(`web.${DOMAIN}`));
@@ -74,32 +59,10 @@ const replies = async (n: number) => {
 };
 /**
  * Paced load through the router while `during` runs: 50 requests a second (at most 1500, 30 s)
- * to the slow page, so ~15 are in flight at any time; from 1 s before until 1 s after.
+ * to the slow page, so ~15 are in flight at any time.
  */
-const underLoad = async (during: () => Promise<void>) => {
-  let stop = false;
-  const outcomes: { status: number; body: string }[] = [];
-  const load = (async () => {
-    const started = Date.now();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; !stop && i < 1500; i++) {
-      const slow = viaRouter(`web.${DOMAIN}`, '/cgi-bin/slow');
-      pending.push(slow.then((o) => void outcomes.push(o)));
-      const due = started + (i + 1) * 20;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
-    }
-    await Promise.all(pending);
-  })();
-  try {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await during();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  } finally {
-    stop = true;
-    await load;
-  }
-  return outcomes;
-};
+const loadDuring = (during: () => Promise<void>) =>
+  underLoad(() => viaRouter(`web.${DOMAIN}`, '/cgi-bin/slow'), during);
 /** A reply cut short by a killed replica may still say 200: only a whole hostname counts. */
 const expectAllServed = (outcomes: { status: number; body: string }[]) => {
   const failed = outcomes.filter((o) => o.status !== 200 || !/^[0-9a-f]{12}$/.test(o.body));
@@ -198,7 +161,7 @@ describe('router', () => {
   it('loses no request while scaling down under steady load: each replica is drained first', async () => {
     const before = (await groupNow()).containers;
     let removed: string[] = [];
-    const outcomes = await underLoad(async () => {
+    const outcomes = await loadDuring(async () => {
       const scaled = await api.post<{ removed: string[] }>('/api/groups/web/scale?count=2');
       expect(scaled.status).toBe(202);
       removed = scaled.body.removed;
@@ -246,7 +209,7 @@ describe('router', () => {
 
   it('stops and starts a replica under load without losing a request', async () => {
     const [victim] = (await groupNow()).containers;
-    const outcomes = await underLoad(async () => {
+    const outcomes = await loadDuring(async () => {
       expect((await api.post(`/api/containers/${victim}/stop`)).status).toBe(200);
       expect(Object.keys(await endpoints())).not.toContain(`/berth/services/web/${victim}`);
       expect((await api.post(`/api/containers/${victim}/start`)).status).toBe(200);

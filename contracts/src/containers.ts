@@ -64,6 +64,8 @@ export type ContainerHealth = z.infer<typeof ContainerHealth>;
 export const DEFAULT_CPUS = 0.1;
 export const DEFAULT_MEMORY_MB = 64;
 
+const MAX_REPLICAS_PER_STEP = 100;
+
 export const ImageSpec = z.strictObject({
   image: z
     .string()
@@ -186,6 +188,43 @@ export const ServiceName = z
 /** The body of `POST /api/containers`: the image spec, and the service's `name` beside it. */
 export const RunBody = ImageSpec.extend({ name: ServiceName.optional() });
 
+/**
+ * How a rolling update replaces replicas: `parallelism` at a time; `start-first` starts the new
+ * ones before the old ones stop (more capacity for a while, no gap), `stop-first` the other way
+ * round. A new replica counts once it has been ready (running, and healthy when the spec has a
+ * health check) for `monitorSeconds`; one that fails, turns unhealthy or is not ready within
+ * `readyTimeoutSeconds` fails the update, which then rolls back or pauses.
+ */
+export const UpdateStrategy = z.strictObject({
+  parallelism: z.number().int().min(1).max(MAX_REPLICAS_PER_STEP).default(1),
+  order: z.enum(['start-first', 'stop-first']).default('start-first'),
+  monitorSeconds: z.number().int().min(0).max(3600).default(5),
+  readyTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  failureAction: z.enum(['rollback', 'pause']).default('rollback'),
+});
+export type UpdateStrategy = z.infer<typeof UpdateStrategy>;
+
+/**
+ * A change to a spec: only the fields given, each checked as in a run, none filled in by a
+ * default (a default would silently reset what the group has, such as its ports).
+ */
+export const SpecChange = z.strictObject(
+  Object.fromEntries(
+    Object.entries(ImageSpec.shape).map(([key, field]) => [
+      key,
+      (field instanceof z.ZodDefault ? field.unwrap() : field).optional(),
+    ]),
+  ),
+) as unknown as z.ZodType<Partial<ImageSpec>>;
+export type SpecChange = Partial<ImageSpec>;
+
+/** `POST /api/groups/{group}/update`: spec fields to change (the rest stays), and how. */
+export const UpdateBody = z.strictObject({
+  spec: SpecChange.default({}),
+  strategy: UpdateStrategy.default(UpdateStrategy.parse({})),
+});
+export type UpdateBody = z.infer<typeof UpdateBody>;
+
 /** How many replicas one command may ask for. */
 export const MAX_REPLICAS = 1000;
 export const ReplicaCount = z.number().int().min(0).max(MAX_REPLICAS);
@@ -249,6 +288,15 @@ const OnContainer = z.strictObject({ id: Ulid });
 export const StartContainer = commandSchema('StartContainer', OnContainer);
 export const StopContainer = commandSchema('StopContainer', OnContainer);
 export const RestartContainer = commandSchema('RestartContainer', OnContainer);
+/** scheduler: roll a group to a changed spec, replica by replica. */
+export const UpdateGroup = commandSchema(
+  'UpdateGroup',
+  z.strictObject({ group: Ulid, spec: SpecChange, strategy: UpdateStrategy }),
+);
+/** scheduler: roll a group back to the spec it had before its last update. */
+export const RollbackGroup = commandSchema('RollbackGroup', z.strictObject({ group: Ulid }));
+export type UpdateGroup = z.infer<typeof UpdateGroup>;
+export type RollbackGroup = z.infer<typeof RollbackGroup>;
 export type RunContainer = z.infer<typeof RunContainer>;
 export type ScaleContainer = z.infer<typeof ScaleContainer>;
 
@@ -311,6 +359,24 @@ export const ContainerEvents = {
     reason: z.string(),
     retry: z.boolean(),
   }),
+  /**
+   * A new revision of the group's spec, rolled out by replacing replicas (`rollback`: back to
+   * an earlier spec, by hand or because the update failed).
+   */
+  GroupUpdateStarted: z.object({
+    group: z.string(),
+    revision: z.number(),
+    spec: SealedImageSpec,
+    strategy: UpdateStrategy,
+    rollback: z.boolean(),
+    /** The revision a rollback from this one returns to. */
+    previous: z.number().optional(),
+    reason: z.string(),
+  }),
+  /** Every replica runs the revision. */
+  GroupUpdateCompleted: z.object({ group: z.string(), revision: z.number() }),
+  /** The update stopped replacing replicas (failure action `pause`): an update or rollback goes on. */
+  GroupUpdatePaused: z.object({ group: z.string(), revision: z.number(), reason: z.string() }),
   ContainerPlaced: z.object({
     container: z.string(),
     group: z.string(),
@@ -318,6 +384,8 @@ export const ContainerEvents = {
     name: z.string(),
     ...Reserved,
     reason: z.string(),
+    /** The group's spec revision it runs; absent: 1, the spec it was created with. */
+    revision: z.number().optional(),
   }),
   /** Its reservation is returned; `remove` asks the executor to take it off Docker. */
   ContainerReleased: z.object({
@@ -451,6 +519,8 @@ export const Container = z.object({
   dockerId: z.string().optional(),
   cpus: z.number(),
   memory: z.number(),
+  /** The group's spec revision it runs. */
+  revision: z.number(),
 });
 export type Container = z.infer<typeof Container>;
 
@@ -461,6 +531,17 @@ export const Group = z.object({
   name: z.string().optional(),
   image: z.string(),
   spec: SpecView,
+  /** The spec's revision: 1 as run, one more with each update or rollback. */
+  revision: z.number(),
+  /** The last rolling update: how far it got. */
+  update: z
+    .object({
+      revision: z.number(),
+      state: z.enum(['rolling', 'paused', 'completed']),
+      rollback: z.boolean(),
+      reason: z.string(),
+    })
+    .optional(),
   desired: z.number(),
   /** Replicas in the group now, by state. */
   replicas: z.object({

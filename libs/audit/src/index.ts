@@ -136,6 +136,24 @@ const describeContainerEvent = (event: ContainerEvent): Described => {
         tags: ['group', 'scale-container'],
         refs: refsOf(event.data),
       };
+    case 'GroupUpdateStarted':
+      return {
+        message: `${group(event.data.group)} ${event.data.rollback ? 'rolls back' : 'updates'} to revision ${event.data.revision} (${event.data.spec.image}): ${event.data.reason}`,
+        tags: ['group', 'update'],
+        refs: refsOf(event.data),
+      };
+    case 'GroupUpdateCompleted':
+      return {
+        message: `${group(event.data.group)} runs revision ${event.data.revision} on every replica`,
+        tags: ['group', 'update'],
+        refs: refsOf(event.data),
+      };
+    case 'GroupUpdatePaused':
+      return {
+        message: `${group(event.data.group)} update to revision ${event.data.revision} paused: ${event.data.reason}`,
+        tags: ['group', 'update'],
+        refs: refsOf(event.data),
+      };
     case 'GroupPending':
       return {
         message:

@@ -20,6 +20,7 @@ import {
 } from './commands/containers.js';
 import { eadd, edelete, engine, engines, joinToken } from './commands/engines.js';
 import { events } from './commands/events.js';
+import { rollback, update } from './commands/update.js';
 
 const COMMANDS: Command[] = [
   login,
@@ -45,6 +46,8 @@ const COMMANDS: Command[] = [
   start,
   restart,
   scale,
+  update,
+  rollback,
   log,
   events,
   replay,

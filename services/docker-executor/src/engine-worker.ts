@@ -190,7 +190,7 @@ export class EngineWorker {
   }
 
   private async create(replica: Replica): Promise<void> {
-    const group = this.ctx.view.specs.get(replica.group);
+    const group = this.ctx.view.specOf(replica);
     if (group === undefined || replica.released !== undefined || this.stopped) return;
     const { log, settings } = this.ctx;
     const docker = this.ctx.docker(this.engine, settings.dockerTimeoutMs);

@@ -15,6 +15,8 @@ export type Replica = {
   name: string;
   cpus: number;
   memory: number;
+  /** The group's spec revision it runs. */
+  revision: number;
   /** The Placed event, the cause of creating it. */
   placedBy: RecordedEvent;
   /** Set once the scheduler released it; `remove` asks to take it off Docker. */
@@ -32,6 +34,7 @@ export const VIEWED_TYPES = [
   'EngineLost',
   'EngineHealthChanged',
   'GroupCreated',
+  'GroupUpdateStarted',
   'ContainerPlaced',
   'ContainerReleased',
   'ContainerCreated',
@@ -44,7 +47,11 @@ export const VIEWED_TYPES = [
 /** Engines, group specs and replicas as the executor needs them, folded from the log. */
 export class ExecutorView {
   readonly engines = new Map<string, EngineInfo>();
-  readonly specs = new Map<string, { spec: SealedImageSpec; pull: boolean }>();
+  /** Each group's spec by revision (a rolling update adds one), and whether to pull. */
+  private readonly groups = new Map<
+    string,
+    { specs: Map<number, SealedImageSpec>; pull: boolean }
+  >();
   readonly replicas = new Map<string, Replica>();
 
   apply(recorded: RecordedEvent): void {
@@ -65,10 +72,16 @@ export class ExecutorView {
         this.setHealthy(event.data.id, event.data.status === 'healthy');
         return;
       case 'GroupCreated':
-        this.specs.set(event.data.group, { spec: event.data.spec, pull: event.data.pull });
+        this.groups.set(event.data.group, {
+          specs: new Map([[1, event.data.spec]]),
+          pull: event.data.pull,
+        });
+        return;
+      case 'GroupUpdateStarted':
+        this.groups.get(event.data.group)?.specs.set(event.data.revision, event.data.spec);
         return;
       case 'ContainerPlaced': {
-        const { container, group, engine, name, cpus, memory } = event.data;
+        const { container, group, engine, name, cpus, memory, revision = 1 } = event.data;
         this.replicas.set(container, {
           id: container,
           group,
@@ -76,6 +89,7 @@ export class ExecutorView {
           name,
           cpus,
           memory,
+          revision,
           placedBy: recorded,
           outcome: 'none',
         });
@@ -110,6 +124,15 @@ export class ExecutorView {
       default:
         return;
     }
+  }
+
+  /** The spec a replica runs (its revision's), and whether its group pulls. */
+  specOf(
+    replica: Pick<Replica, 'group' | 'revision'>,
+  ): { spec: SealedImageSpec; pull: boolean } | undefined {
+    const group = this.groups.get(replica.group);
+    const spec = group?.specs.get(replica.revision);
+    return group === undefined || spec === undefined ? undefined : { spec, pull: group.pull };
   }
 
   /** Replicas placed on an engine whose work is not finished: to create, or to remove. */

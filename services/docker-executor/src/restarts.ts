@@ -35,7 +35,7 @@ export class Restarts {
         reason: `exited with code ${exitCode ?? 'unknown'}`,
         ranMs,
         now: Date.now(),
-        restartPolicy: this.ctx.view.specs.get(replica.group)?.spec.restartPolicy,
+        restartPolicy: this.ctx.view.specOf(replica)?.spec.restartPolicy,
       },
       causedBy(replica.placedBy),
     );

@@ -1,10 +1,19 @@
-import type { ContainerEvent, RecordedEvent, RouteChanged } from '@berth/contracts';
+import type { ContainerEvent, ImageSpec, RecordedEvent, RouteChanged } from '@berth/contracts';
+
+/** Where a spec serves: its first TCP container port; whether a health check gates it. */
+const servedBy = (spec: ImageSpec) => ({
+  port: spec.ports.find((p) => p.protocol === 'tcp')?.container,
+  checked: spec.healthcheck !== undefined,
+});
 
 /** One replica a service's traffic may go to. */
 export type Route = { service: string; group: string; container: string; endpoint: string };
 
 type Replica = {
   group: string;
+  /** Its spec's first TCP container port, and whether its spec has a health check. */
+  port: number | undefined;
+  checked: boolean;
   endpoint: string | undefined;
   running: boolean;
   /** Its health check passed since it started, or it has none (SPEC: health healthy or null). */
@@ -16,6 +25,7 @@ type Replica = {
 /** The event types the view folds. */
 export const ROUTE_VIEW_TYPES = [
   'GroupCreated',
+  'GroupUpdateStarted',
   'ContainerPlaced',
   'ContainerCreated',
   'ContainerStarted',
@@ -54,32 +64,40 @@ export class RouteView {
     switch (event.type) {
       case 'GroupCreated': {
         const { name, spec, group } = event.data;
-        const first = spec.ports.find((p) => p.protocol === 'tcp');
-        const checked = spec.healthcheck !== undefined;
-        if (name !== undefined) this.services.set(group, { name, port: first?.container, checked });
+        if (name !== undefined) this.services.set(group, { name, ...servedBy(spec) });
         return;
       }
-      case 'ContainerPlaced':
-        if (this.services.has(event.data.group))
+      case 'GroupUpdateStarted': {
+        // Replicas placed from now on run this spec; the ones running keep theirs.
+        const service = this.services.get(event.data.group);
+        if (service !== undefined) Object.assign(service, servedBy(event.data.spec));
+        return;
+      }
+      case 'ContainerPlaced': {
+        const service = this.services.get(event.data.group);
+        if (service !== undefined)
           this.replicas.set(event.data.container, {
             group: event.data.group,
+            port: service.port,
+            checked: service.checked,
             endpoint: undefined,
             running: false,
             ready: false,
             leaving: false,
           });
         return;
+      }
       case 'ContainerCreated': {
         const replica = this.replicas.get(event.data.container);
         if (replica === undefined) return;
-        const wanted = this.services.get(replica.group)?.port;
-        const port = event.data.ports.find((p) => p.container === wanted && p.protocol === 'tcp');
+        const port = event.data.ports.find(
+          (p) => p.container === replica.port && p.protocol === 'tcp',
+        );
         replica.endpoint = port === undefined ? undefined : `${port.hostIp}:${port.host}`;
         return;
       }
       case 'ContainerStarted': {
-        const group = this.replicas.get(event.data.container)?.group ?? '';
-        const ready = this.services.get(group)?.checked !== true; // a check starts over
+        const ready = this.replicas.get(event.data.container)?.checked !== true; // a check starts over
         this.update(event.data.container, { running: true, ready, leaving: false });
         return;
       }

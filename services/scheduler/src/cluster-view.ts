@@ -15,10 +15,13 @@ export const VIEWED_TYPES = [
   'EngineRemoved',
   'EngineLost',
   'EngineHealthChanged',
+  'ContainerPlaced',
   'ContainerStarted',
   'ContainerDied',
   'ContainerFailed',
+  'ContainerBackoff',
   'ContainerHealthChanged',
+  'GroupUpdateStarted',
 ];
 
 export const unhealthy = (data: { reason: string }) =>
@@ -31,7 +34,15 @@ export const unhealthy = (data: { reason: string }) =>
 export class ClusterView {
   private readonly engines = new Map<string, EngineView>();
   /** Containers whose last word was a death, a failure or a failed health check, with why. */
-  readonly down = new Map<string, { kind: 'died' | 'failed' | 'unhealthy'; reason: string }>();
+  readonly down = new Map<
+    string,
+    { kind: 'died' | 'failed' | 'unhealthy' | 'backoff'; reason: string }
+  >();
+  // When this instance learnt that a replica was placed, started, turned healthy: this
+  // process's clock only, so a rolling update's windows never mix clocks.
+  private readonly placedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
+  private readonly healthyAt = new Map<string, number>();
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as EngineEvent | ContainerEvent;
@@ -54,23 +65,57 @@ export class ClusterView {
         if (this.engines.get(event.data.id)?.status !== 'lost')
           this.setStatus(event.data.id, event.data.status);
         return;
+      case 'ContainerPlaced':
+        this.placedAt.set(event.data.container, Date.now());
+        return;
+      case 'ContainerReleased':
+        this.forget(event.data.container);
+        return;
       case 'ContainerStarted':
         this.down.delete(event.data.container);
+        this.startedAt.set(event.data.container, Date.now());
         return;
       case 'ContainerDied':
-        this.down.set(event.data.container, { kind: 'died', reason: event.data.reason });
-        return;
       case 'ContainerFailed':
-        this.down.set(event.data.container, { kind: 'failed', reason: event.data.reason });
+      case 'ContainerBackoff': {
+        const kind =
+          event.type === 'ContainerDied'
+            ? 'died'
+            : event.type === 'ContainerFailed'
+              ? 'failed'
+              : 'backoff';
+        this.down.set(event.data.container, { kind, reason: event.data.reason });
+        this.startedAt.delete(event.data.container);
+        this.healthyAt.delete(event.data.container);
         return;
+      }
       case 'ContainerHealthChanged':
         if (event.data.health === 'unhealthy')
           this.down.set(event.data.container, { kind: 'unhealthy', reason: unhealthy(event.data) });
         else this.down.delete(event.data.container);
+        if (event.data.health === 'healthy') this.healthyAt.set(event.data.container, Date.now());
+        else this.healthyAt.delete(event.data.container);
         return;
       default:
         return;
     }
+  }
+
+  /** Since when a replica has been ready (running; healthy too when it has a health check). */
+  readySince(container: string, hasHealthcheck: boolean): number | undefined {
+    return (hasHealthcheck ? this.healthyAt : this.startedAt).get(container);
+  }
+
+  /** How long ago this instance learnt the replica was placed (0 when it never did). */
+  placedFor(container: string, now: number): number {
+    const at = this.placedAt.get(container);
+    return at === undefined ? 0 : now - at;
+  }
+
+  /** Forgets a replica that left its group for good. */
+  forget(container: string): void {
+    for (const times of [this.placedAt, this.startedAt, this.healthyAt]) times.delete(container);
+    this.down.delete(container);
   }
 
   /** Engines placement may consider; only healthy ones are schedulable. */

@@ -7,7 +7,10 @@ import { ValidationError } from '@berth/errors';
  * here, before anything is appended, so no event (and no copy of the log) ever holds one in
  * clear. A name in both `env` and `secretEnv` is refused: which value would the container get?
  */
-export const sealSecretEnv = (spec: ImageSpec, key: SecretKey): SealedImageSpec => {
+export const sealSecretEnv = <S extends Pick<ImageSpec, 'env' | 'secretEnv'>>(
+  spec: S,
+  key: SecretKey,
+): S & Pick<SealedImageSpec, 'secretEnv'> => {
   if (spec.secretEnv === undefined) return spec;
   const sealed: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.secretEnv)) {

@@ -45,5 +45,16 @@ export const start = async ({ nc, log, logger, quotaDefaults, secretKey }: Sched
   const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen, secretKey);
   // What changed while no scheduler was watching.
   await reactions.reconcile();
-  return { stop: () => Promise.all([commands.stop(), follower.stop()]) };
+  // Rolling updates also move on with time (monitor windows, ready timeouts), not only events.
+  const ticker = setInterval(() => {
+    reactions
+      .stepUpdates()
+      .catch((error: unknown) => logger.warn({ err: error }, 'rolling update step failed'));
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(ticker);
+      return Promise.all([commands.stop(), follower.stop()]);
+    },
+  };
 };

@@ -7,6 +7,7 @@ import {
   RunBody,
   RunParams,
   ScaleParams,
+  UpdateBody,
   type Container,
   type Group,
   type RunAccepted,
@@ -127,6 +128,31 @@ export const containerRoutes = (app: Hono<Env>, gateway: Gateway, logsMaxBytes: 
     const group = (await groupOf(c)).id;
     const result = await gateway.command('ScaleContainer', { group, count }, actor(c));
     return c.json(scaleAccepted(result, group, count), 202);
+  });
+
+  // A rolling update is desired state: the 202 says it started; the group shows how it goes.
+  const updateAccepted = (group: string, result: CommandResult) => {
+    const started = result.events.find((e) => e.type === 'GroupUpdateStarted');
+    const revision = (started?.data as { revision: number } | undefined)?.revision;
+    return { group, revision: revision ?? null, position: result.position };
+  };
+
+  app.post('/api/groups/:group/update', async (c) => {
+    const { spec, strategy } = await jsonBody(c, UpdateBody);
+    const group = (await groupOf(c)).id;
+    const result = await gateway.command(
+      'UpdateGroup',
+      { group, spec, strategy },
+      actor(c),
+      c.get('session').role,
+    );
+    return c.json(updateAccepted(group, result), 202);
+  });
+
+  app.post('/api/groups/:group/rollback', async (c) => {
+    const group = (await groupOf(c)).id;
+    const result = await gateway.command('RollbackGroup', { group }, actor(c));
+    return c.json(updateAccepted(group, result), 202);
   });
 
   app.get('/api/groups', async (c) => {

@@ -14,6 +14,8 @@ type GroupRecord = {
   owner: string;
   /** Secret variables by name only: the read model never holds their sealed values. */
   spec: SpecView;
+  revision: number;
+  update: Group['update'];
   desired: number;
   members: string[];
   pending: { missing: number; reason: string } | undefined;
@@ -40,12 +42,41 @@ export class ContainersProjection {
           // Groups from before ownership was recorded belong to no account: admins only.
           owner: event.data.owner ?? '',
           spec: specView(event.data.spec),
+          revision: 1,
+          update: undefined,
           desired: event.data.desired,
           members: [],
           pending: undefined,
           createdAt: at,
         });
         return;
+      case 'GroupUpdateStarted': {
+        const { revision, spec, rollback, reason } = event.data;
+        this.updateGroup(event.data.group, (g) => ({
+          ...g,
+          spec: specView(spec),
+          revision,
+          update: { revision, state: 'rolling', rollback, reason },
+        }));
+        return;
+      }
+      case 'GroupUpdateCompleted':
+      case 'GroupUpdatePaused': {
+        const done = event.type === 'GroupUpdateCompleted';
+        this.updateGroup(event.data.group, (g) =>
+          g.update?.revision === event.data.revision
+            ? {
+                ...g,
+                update: {
+                  ...g.update,
+                  state: done ? 'completed' : 'paused',
+                  ...(event.type === 'GroupUpdatePaused' ? { reason: event.data.reason } : {}),
+                },
+              }
+            : g,
+        );
+        return;
+      }
       case 'GroupScaled':
         this.updateGroup(event.data.group, (g) => ({ ...g, desired: event.data.desired }));
         return;
@@ -58,7 +89,7 @@ export class ContainersProjection {
         return;
       }
       case 'ContainerPlaced': {
-        const { container, group, engine, name, cpus, memory } = event.data;
+        const { container, group, engine, name, cpus, memory, revision = 1 } = event.data;
         this.containers.set(container, {
           id: container,
           name,
@@ -73,6 +104,7 @@ export class ContainersProjection {
           health: null,
           cpus,
           memory,
+          revision,
         });
         this.updateGroup(group, (g) => ({ ...g, members: [...g.members, container] }));
         this.reservations.reserve(engine, cpus, memory);
@@ -262,6 +294,8 @@ export class ContainersProjection {
       ...(g.name === undefined ? {} : { name: g.name }),
       image: g.spec.image,
       spec: g.spec,
+      revision: g.revision,
+      ...(g.update === undefined ? {} : { update: g.update }),
       desired: g.desired,
       replicas,
       containers: g.members,

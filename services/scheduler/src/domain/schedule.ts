@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   dockerNameOf,
   hostEscapes,
@@ -5,9 +6,10 @@ import {
   plus,
   reservationOf,
   type ContainerEvent,
-  type ImageSpec,
   type Quota,
-  type SealedImageSpec,
+  type SpecChange,
+  SealedImageSpec,
+  type UpdateStrategy,
   type Usage,
 } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
@@ -17,17 +19,40 @@ import {
   NotFoundError,
   QuotaExceededError,
   RejectedError,
+  ValidationError,
 } from '@berth/errors';
 import { placeOne, type Candidate, type Demand } from '@berth/placement';
 import { quotaRefusal } from './quota.js';
+import { planRollingStep } from './rolling-update.js';
 
-type Replica = { container: string; group: string; engine: string; cpus: number; memory: number };
+type Replica = {
+  container: string;
+  group: string;
+  engine: string;
+  cpus: number;
+  memory: number;
+  /** The group's spec revision it runs. */
+  revision: number;
+};
+export type RollingUpdate = {
+  revision: number;
+  strategy: UpdateStrategy;
+  rollback: boolean;
+  /** Where a rollback from this revision returns to. */
+  previous: number | undefined;
+  state: 'rolling' | 'paused' | 'done';
+};
 type GroupState = {
   id: string;
   name: string | undefined;
   /** The account that ran it ('' for groups from before owners were recorded). */
   owner: string;
+  /** The current revision's spec: what new replicas run. */
   spec: SealedImageSpec;
+  revision: number;
+  /** Every revision's spec, and where a rollback from it returns to. */
+  revisions: Map<number, { spec: SealedImageSpec; previous: number | undefined }>;
+  update: RollingUpdate | undefined;
   pull: boolean;
   desired: number;
   members: Set<string>;
@@ -89,7 +114,32 @@ export type ScheduleCommand =
   /** A replica that could not be created: released, and not retried on its own. */
   | { type: 'Fail'; container: string; reason: string }
   /** Places what groups still miss for lack of room, now that the pool changed. */
-  | { type: 'Retry'; pool: Pool; newId: NewId };
+  | { type: 'Retry'; pool: Pool; newId: NewId }
+  /** A new revision of a group's spec (the fields given replace the current ones). */
+  | {
+      type: 'Update';
+      group: string;
+      spec: SpecChange;
+      strategy: UpdateStrategy;
+      byAdmin: boolean;
+      quotaOf: QuotaLookup;
+    }
+  /** Back to the spec before the current revision's update. */
+  | { type: 'Rollback'; group: string; reason: string }
+  /**
+   * The next step of a group's rolling update: `ready` holds its new replicas that have proved
+   * themselves, `failing` why one of them failed, if one did.
+   */
+  | {
+      type: 'Step';
+      group: string;
+      ready: ReadonlySet<string>;
+      /** Replicas that died, failed or turned unhealthy: the first old ones to go. */
+      down: ReadonlySet<string>;
+      failing: string | undefined;
+      pool: Pool;
+      newId: NewId;
+    };
 
 type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
 type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
@@ -146,15 +196,20 @@ const place = (
         cpus: demand.cpus,
         memory: demand.memory,
         reason,
+        ...(group.revision > 1 ? { revision: group.revision } : {}),
       },
     });
   }
   return { placed, unplaced: 0 };
 };
 
-const released = (replica: Replica, reason: string, remove: boolean): Released => ({
+const released = (
+  { container, group, engine, cpus, memory }: Replica,
+  reason: string,
+  remove: boolean,
+): Released => ({
   type: 'ContainerReleased',
-  data: { ...replica, reason, remove },
+  data: { container, group, engine, cpus, memory, reason, remove },
 });
 
 /**
@@ -213,7 +268,7 @@ const checkQuota = (
   owner: string,
   quotaOf: QuotaLookup,
   count: number,
-  spec: ImageSpec,
+  spec: SealedImageSpec,
 ) => {
   const refusal = quotaRefusal(
     quotaOf(owner),
@@ -222,6 +277,44 @@ const checkQuota = (
   );
   if (refusal !== undefined)
     throw new QuotaExceededError(refusal.message, { field: refusal.field });
+};
+
+/** The group's spec with a change over it, checked whole (sealed `secretEnv` values included). */
+const mergedSpec = (current: SealedImageSpec, change: SpecChange): SealedImageSpec => {
+  const merged = SealedImageSpec.safeParse({ ...current, ...change });
+  if (!merged.success) {
+    const [issue] = merged.error.issues;
+    throw new ValidationError(issue?.message ?? 'invalid spec', {
+      field: ['spec', ...(issue?.path ?? [])].join('.'),
+    });
+  }
+  const clash = Object.keys(merged.data.secretEnv ?? {}).find(
+    (n) => merged.data.env?.[n] !== undefined,
+  );
+  if (clash !== undefined)
+    throw new ValidationError(`${clash} is in env and secretEnv; give it once`, {
+      field: `spec.secretEnv.${clash}`,
+    });
+  return merged.data;
+};
+
+/** What a group's usage changes by when its replicas run `spec` instead of the current one. */
+const respecified = (group: GroupState, spec: SealedImageSpec): Usage =>
+  plus(reservationOf(group.desired, spec), reservationOf(-group.desired, group.spec));
+
+const checkUpdateQuota = (
+  state: ScheduleState,
+  group: GroupState,
+  quotaOf: QuotaLookup,
+  spec: SealedImageSpec,
+) => {
+  const refusal = quotaRefusal(
+    quotaOf(group.owner),
+    state.usage.get(group.owner) ?? NOTHING_USED,
+    respecified(group, spec),
+  );
+  if (refusal !== undefined)
+    throw new QuotaExceededError(refusal.message, { field: `spec.${refusal.field}` });
 };
 
 const addUsage = (state: ScheduleState, owner: string, change: Usage) =>
@@ -268,10 +361,9 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         }
         checkQuota(state, command.owner, command.quotaOf, command.count, command.spec);
         const group: GroupState = {
-          id: command.group,
+          ...firstRevision(command.group, command.spec),
           name,
           owner: command.owner,
-          spec: command.spec,
           pull: command.pull,
           desired: command.count,
           members: new Set(),
@@ -449,6 +541,43 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         }
         return events;
       }
+      case 'Update': {
+        const group = groupOf(state, command.group);
+        const spec = mergedSpec(group.spec, command.spec);
+        // The new spec reserves what the old one did, and what its limits add, per replica.
+        checkUpdateQuota(state, group, command.quotaOf, spec);
+        const [escape] = command.byAdmin ? [] : hostEscapes(spec);
+        if (escape !== undefined)
+          throw new ForbiddenError(`${escape.field}: ${escape.reason}`, {
+            field: `spec.${escape.field}`,
+          });
+        if (isDeepStrictEqual(spec, group.spec) && group.update?.state !== 'paused') return [];
+        return [
+          updateStarted(group, spec, command.strategy, {
+            rollback: false,
+            previous: group.revision,
+            reason: 'updated',
+          }),
+        ];
+      }
+      case 'Rollback': {
+        const group = groupOf(state, command.group);
+        const target = group.update?.previous;
+        const back = target === undefined ? undefined : group.revisions.get(target);
+        if (target === undefined || back === undefined)
+          throw new ConflictError(`group ${group.id} has no earlier revision to roll back to`, {
+            field: 'group',
+          });
+        return [
+          updateStarted(group, back.spec, group.update?.strategy ?? DEFAULT_STRATEGY, {
+            rollback: true,
+            previous: back.previous,
+            reason: command.reason,
+          }),
+        ];
+      }
+      case 'Step':
+        return stepUpdate(state, command);
       default:
         return exhaustive(command);
     }
@@ -460,10 +589,9 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
       case 'GroupCreated': {
         const owner = event.data.owner ?? '';
         state.groups.set(event.data.group, {
-          id: event.data.group,
+          ...firstRevision(event.data.group, event.data.spec),
           name: event.data.name,
           owner,
-          spec: event.data.spec,
           pull: event.data.pull,
           desired: event.data.desired,
           members: new Set(),
@@ -487,9 +615,29 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         }
         return state;
       }
+      case 'GroupUpdateStarted': {
+        const group = state.groups.get(event.data.group);
+        if (group === undefined) return state;
+        const { revision, spec, strategy, rollback, previous } = event.data;
+        addUsage(state, group.owner, respecified(group, spec));
+        group.revisions.set(revision, { spec, previous });
+        Object.assign(group, {
+          spec,
+          revision,
+          update: { revision, strategy, rollback, previous, state: 'rolling' },
+        });
+        return state;
+      }
+      case 'GroupUpdateCompleted':
+      case 'GroupUpdatePaused': {
+        const update = state.groups.get(event.data.group)?.update;
+        if (update?.revision === event.data.revision)
+          update.state = event.type === 'GroupUpdateCompleted' ? 'done' : 'paused';
+        return state;
+      }
       case 'ContainerPlaced': {
-        const { container, group, engine, cpus, memory } = event.data;
-        state.replicas.set(container, { container, group, engine, cpus, memory });
+        const { container, group, engine, cpus, memory, revision = 1 } = event.data;
+        state.replicas.set(container, { container, group, engine, cpus, memory, revision });
         state.groups.get(group)?.members.add(container);
         reserve(state, engine, cpus, memory);
         return state;
@@ -507,6 +655,96 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         return state;
     }
   },
+};
+
+const DEFAULT_STRATEGY: UpdateStrategy = {
+  parallelism: 1,
+  order: 'start-first',
+  monitorSeconds: 5,
+  readyTimeoutSeconds: 60,
+  failureAction: 'rollback',
+};
+
+const firstRevision = (id: string, spec: SealedImageSpec) => ({
+  id,
+  spec,
+  revision: 1,
+  revisions: new Map([[1, { spec, previous: undefined }]]),
+  update: undefined,
+});
+
+const updateStarted = (
+  group: GroupState,
+  spec: SealedImageSpec,
+  strategy: UpdateStrategy,
+  how: { rollback: boolean; previous: number | undefined; reason: string },
+): ContainerEvent => ({
+  type: 'GroupUpdateStarted',
+  data: {
+    group: group.id,
+    revision: Math.max(...group.revisions.keys()) + 1,
+    spec,
+    strategy,
+    rollback: how.rollback,
+    ...(how.previous === undefined ? {} : { previous: how.previous }),
+    reason: how.reason,
+  },
+});
+
+/** One step of a rolling update: release proven-out old replicas, place new ones, or finish. */
+const stepUpdate = (
+  state: ScheduleState,
+  command: Extract<ScheduleCommand, { type: 'Step' }>,
+): ContainerEvent[] => {
+  const group = state.groups.get(command.group);
+  const update = group?.update;
+  if (group === undefined || update === undefined || update.state !== 'rolling') return [];
+  const { revision } = update;
+  if (command.failing !== undefined) {
+    const reason = `revision ${revision} failed: ${command.failing}`;
+    const back = update.previous === undefined ? undefined : group.revisions.get(update.previous);
+    if (update.strategy.failureAction === 'rollback' && !update.rollback && back !== undefined)
+      return [
+        updateStarted(group, back.spec, update.strategy, {
+          rollback: true,
+          previous: back.previous,
+          reason,
+        }),
+      ];
+    return [{ type: 'GroupUpdatePaused', data: { group: group.id, revision, reason } }];
+  }
+  const members = [...group.members]
+    .map((id) => state.replicas.get(id))
+    .filter((r): r is Replica => r !== undefined)
+    .sort((a, b) => Number(command.down.has(b.container)) - Number(command.down.has(a.container)));
+  const step = planRollingStep({
+    desired: group.desired,
+    revision,
+    strategy: update.strategy,
+    members,
+    ready: command.ready,
+  });
+  if (step.done) return [{ type: 'GroupUpdateCompleted', data: { group: group.id, revision } }];
+  const candidates = candidatesOf(command.pool, state);
+  const release = (ids: readonly string[]) =>
+    ids.map((id) => {
+      const replica = state.replicas.get(id) as Replica;
+      const engine = candidates.find((c) => c.id === replica.engine);
+      if (engine !== undefined) {
+        engine.reservedCpus -= replica.cpus;
+        engine.reservedMemory -= replica.memory;
+      }
+      return released(replica, `replaced by revision ${revision}`, true);
+    });
+  const gone = release(step.release);
+  const reason = `${update.rollback ? 'rollback' : 'update'} to revision ${revision}`;
+  const { placed } = place(group, step.place, candidates, command.newId, reason);
+  // No room to start a new replica beside the old ones: make room by stopping one first.
+  if (placed.length === 0 && gone.length === 0 && step.inflight === 0 && step.place > 0) {
+    const first = release(step.old.slice(0, 1));
+    return [...first, ...place(group, 1, candidates, command.newId, reason).placed];
+  }
+  return [...gone, ...placed];
 };
 
 const reserve = (state: ScheduleState, engine: string, cpus: number, memory: number) => {

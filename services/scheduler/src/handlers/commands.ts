@@ -1,4 +1,10 @@
-import { DestroyContainer, RunContainer, ScaleContainer } from '@berth/contracts';
+import {
+  DestroyContainer,
+  RollbackGroup,
+  RunContainer,
+  ScaleContainer,
+  UpdateGroup,
+} from '@berth/contracts';
 import type { SecretKey } from '@berth/auth';
 import { serveCommand, type NatsConnection } from '@berth/bus';
 import { newId } from '@berth/ids';
@@ -9,7 +15,7 @@ import type { ScheduleHandler } from '../start.js';
 
 const SERVICE = 'scheduler';
 
-/** RunContainer, ScaleContainer and DestroyContainer, in queue group `berth.scheduler`. */
+/** Run, scale, destroy, update and roll back groups, in queue group `berth.scheduler`. */
 export const serveScheduleCommands = (
   nc: NatsConnection,
   schedule: ScheduleHandler,
@@ -59,6 +65,34 @@ export const serveScheduleCommands = (
       service: SERVICE,
       handle: ({ data, metadata }) =>
         schedule.handle({ type: 'Destroy', container: data.id }, metadata),
+    }),
+    serveCommand(nc, {
+      type: 'UpdateGroup',
+      schema: UpdateGroup,
+      service: SERVICE,
+      handle: async ({ data, metadata }) => {
+        await pool(); // the quota in force, as for a run
+        return schedule.handle(
+          {
+            type: 'Update',
+            ...data,
+            spec: sealSecretEnv(data.spec, secretKey),
+            byAdmin: metadata.role === 'admin',
+            quotaOf: quotas.quotaOf,
+          },
+          metadata,
+        );
+      },
+    }),
+    serveCommand(nc, {
+      type: 'RollbackGroup',
+      schema: RollbackGroup,
+      service: SERVICE,
+      handle: ({ data, metadata }) =>
+        schedule.handle(
+          { type: 'Rollback', group: data.group, reason: `rolled back by ${metadata.actor}` },
+          metadata,
+        ),
     }),
   ];
   return { stop: () => Promise.all(endpoints.map((e) => e.stop())) };

@@ -55,6 +55,50 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
   const replaceOne = (id: string, reason: string, cause: RecordedEvent) =>
     run({ type: 'Replace', containers: [{ id, reason }], pool: view.pool(), newId }, cause);
 
+  /** Moves every rolling update one step on: what is ready, what failed, as this view sees it. */
+  const stepUpdates = async () => {
+    const state = await schedule.current();
+    const now = Date.now();
+    for (const group of state.groups.values()) {
+      const update = group.update;
+      if (update?.state !== 'rolling') continue;
+      const { revision, strategy } = update;
+      const hasHealthcheck = group.revisions.get(revision)?.spec.healthcheck !== undefined;
+      const ready = new Set<string>();
+      const down = new Set<string>();
+      let failing: string | undefined;
+      for (const id of group.members) {
+        const replica = state.replicas.get(id);
+        const trouble = view.down.get(id);
+        if (trouble !== undefined) down.add(id);
+        if (replica?.revision !== revision) continue;
+        if (trouble !== undefined) {
+          failing ??= `replica ${id}: ${trouble.reason}`;
+          continue;
+        }
+        const since = view.readySince(id, hasHealthcheck);
+        if (since !== undefined && now - since >= strategy.monitorSeconds * 1000) ready.add(id);
+        else if (
+          since === undefined &&
+          view.placedFor(id, now) > strategy.readyTimeoutSeconds * 1000
+        )
+          failing ??= `replica ${id} not ready within ${strategy.readyTimeoutSeconds} s`;
+      }
+      await run(
+        { type: 'Step', group: group.id, ready, down, failing, pool: view.pool(), newId },
+        undefined,
+      );
+    }
+  };
+
+  /** Whether a replica is a new one of a rolling update: its trouble fails the update instead. */
+  const rollingOut = async (container: string) => {
+    const state = await schedule.current();
+    const replica = state.replicas.get(container);
+    const update = replica === undefined ? undefined : state.groups.get(replica.group)?.update;
+    return update?.state === 'rolling' && update.revision === replica?.revision;
+  };
+
   const react = async (recorded: RecordedEvent) => {
     const event = recorded as unknown as EngineEvent | ContainerEvent;
     switch (event.type) {
@@ -71,11 +115,19 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
       case 'EngineAdded':
         return reconcile(recorded);
       case 'ContainerDied':
+        if (await rollingOut(event.data.container)) await stepUpdates();
         return replaceOne(event.data.container, `died: ${event.data.reason}`, recorded);
       case 'ContainerHealthChanged':
-        if (event.data.health !== 'unhealthy') return;
+        if (event.data.health !== 'unhealthy') return stepUpdates();
+        if (await rollingOut(event.data.container)) return stepUpdates();
         return replaceOne(event.data.container, unhealthy(event.data), recorded);
+      case 'ContainerStarted':
+      case 'ContainerBackoff':
+      case 'ContainerPlaced':
+      case 'GroupUpdateStarted':
+        return stepUpdates();
       case 'ContainerFailed':
+        if (await rollingOut(event.data.container)) await stepUpdates();
         return run(
           { type: 'Fail', container: event.data.container, reason: event.data.reason },
           recorded,
@@ -84,12 +136,12 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
         const state = await schedule.current();
         if ([...state.groups.values()].some((g) => g.pending?.retry === true))
           await run({ type: 'Retry', pool: view.pool(), newId }, recorded);
-        return;
+        return stepUpdates();
       }
       default:
         return;
     }
   };
 
-  return { react, reconcile };
+  return { react, reconcile, stepUpdates };
 };
