@@ -1,3 +1,4 @@
+import { CliError } from '../client.js';
 import type { Command, Context } from '../command.js';
 import { UsageError } from '../command.js';
 import { parseCount, parseEnv, parseTimeout } from '../spec.js';
@@ -51,13 +52,15 @@ const follow = async (
     last = line;
     if (g.update?.state === 'completed' || g.update?.state === 'paused') {
       if (context.json) return context.print(JSON.stringify(g));
-      if (g.update.state === 'paused') throw new UsageError(`update paused: ${g.update.reason}`);
+      if (g.update.state === 'paused') throw new CliError(`update paused: ${g.update.reason}`);
       if (current !== revision)
-        throw new UsageError(`rolled back to revision ${current}: ${g.update.reason}`);
+        throw new CliError(`rolled back to revision ${current}: ${g.update.reason}`);
       return context.print(`Group ${g.id} runs revision ${current} (${g.image}) on every replica`);
     }
     if (Date.now() > deadline)
-      throw new UsageError(`still ${word} after ${timeoutSeconds} s; see berth group ${group}`);
+      throw new CliError(
+        `still ${word} after ${timeoutSeconds} s; see berth containers --group ${group}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 };
