@@ -57,6 +57,10 @@ beforeAll(async () => {
     BERTH_DATA_DIR: dataDir,
     BERTH_SECRET_KEY: generateSecretKey(),
     BERTH_EXECUTOR_LEASE_SECONDS: '2',
+    // The runs' owner is no account (a user's defaults): the test is about engine capacity,
+    // which no quota may cut first.
+    BERTH_DEFAULT_QUOTA_REPLICAS: '1000',
+    BERTH_DEFAULT_QUOTA_CPUS: '1000',
   };
   const started = [
     startService('engine-registry', '1', env),

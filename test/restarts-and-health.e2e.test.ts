@@ -182,12 +182,13 @@ describe('health checks', () => {
   });
 
   it('replaces a replica whose check starts failing, naming the check output', async () => {
-    // Serves /ready for 4 s, then not: healthy first, unhealthy after two failed checks.
+    // Serves /ready for 10 s, then not: healthy first (a loaded machine may take a few seconds
+    // to the first check), unhealthy after two failed checks.
     const script =
-      'mkdir -p /tmp/w && echo ok > /tmp/w/ready && (sleep 4; rm /tmp/w/ready) & exec httpd -f -p 80 -h /tmp/w';
+      'mkdir -p /tmp/w && echo ok > /tmp/w/ready && (sleep 10; rm /tmp/w/ready) & exec httpd -f -p 80 -h /tmp/w';
     const sick = await run(web({ http: { port: 80, path: '/ready' } }, script));
     await within(15_000, 'healthy', async () => (await container(sick.id)).health === 'healthy');
-    const tookMs = await within(20_000, 'replaced', async () => {
+    const tookMs = await within(30_000, 'replaced', async () => {
       const g = await group(sick.group);
       return g.containers.length === 1 && g.containers[0] !== sick.id;
     });

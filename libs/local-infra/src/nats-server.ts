@@ -27,6 +27,8 @@ export type LocalNats = {
 export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
   const configDir = dir ?? mkdtempSync(join(tmpdir(), 'berth-nats-'));
   mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  // Made here so it is this user's alone; nats-server would make it 0750.
+  mkdirSync(join(configDir, 'jetstream'), { recursive: true, mode: 0o700 });
   const port = await freePort();
   const access: NatsAccess = {
     servers: `nats://127.0.0.1:${port}`,
