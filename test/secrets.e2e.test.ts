@@ -148,8 +148,9 @@ it('gives replicas their secret variables and shows their names only, everywhere
     // Healthy until told otherwise: an unhealthy replica is replaced by a new one.
     // (Three failed checks in a row, so a slow check on a busy machine is not enough.)
     healthcheck: { cmd: ['test', '!', '-f', '/tmp/sick'], intervalSeconds: 1, retries: 3 },
-    cpus: 0.01,
-    memory: 8,
+    // Room for the health check's and the test's `docker exec`s beside sleep (8 MB killed them).
+    cpus: 0.1,
+    memory: 32,
   });
   expect(run.status, run.text).toBe(202);
   const { group } = run.json as RunAccepted;
