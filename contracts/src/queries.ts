@@ -37,6 +37,13 @@ export const Queries = {
   /** `id`: the group's id or its service name. */
   GetGroup: query({ id: z.string().max(64), owner: z.string().max(64).optional() }),
   ReplayReadModel: query({}),
+  /** engine-registry: the registries pulls authenticate to (never a password). */
+  ListRegistries: query({}),
+  /**
+   * docker-executor: pulls `image` where the group's replicas run and says whether any of them
+   * runs another image id than the one pulled (a new digest behind the same tag).
+   */
+  ImageChanged: query({ group: z.string().max(64), image: z.string().max(256) }),
 } as const;
 export type QueryName = keyof typeof Queries;
 export type QueryParams<N extends QueryName> = z.infer<(typeof Queries)[N]>;

@@ -6,11 +6,12 @@ import {
   type ContainerEvent,
   type EngineEvent,
   type RecordedEvent,
+  type RegistryEvent,
   type RouteChanged,
 } from '@berth/contracts';
 
 type Described = Pick<AuditEvent, 'message' | 'tags' | 'refs'>;
-type Known = AccountEvent | EngineEvent;
+type Known = AccountEvent | EngineEvent | RegistryEvent;
 const CONTAINER_TYPES = new Set(Object.keys(ContainerEvents));
 
 // Only these say something in words; their secrets (hashes, tokens, TLS) are never copied.
@@ -90,6 +91,18 @@ const describeKnown = (event: Known): Described => {
         message: `engine ${event.data.id} at ${event.data.addr} not admitted: ${event.data.reason}`,
         tags: ['engine', 'security'],
         refs: { engine: event.data.id },
+      };
+    case 'RegistryCredentialsSet':
+      return {
+        message: `registry ${event.data.registry}: pulls authenticate as ${event.data.username}`,
+        tags: ['registry', 'security'],
+        refs: {},
+      };
+    case 'RegistryCredentialsRemoved':
+      return {
+        message: `registry ${event.data.registry}: credentials removed`,
+        tags: ['registry', 'security'],
+        refs: {},
       };
     case 'EngineLost':
       return {
@@ -266,6 +279,8 @@ const KNOWN = new Set([
   'EngineLost',
   'EngineJoinRefused',
   'EngineHealthChanged',
+  'RegistryCredentialsSet',
+  'RegistryCredentialsRemoved',
 ]);
 
 const describeRoute = (route: RouteChanged): Described => ({

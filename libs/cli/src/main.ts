@@ -20,6 +20,7 @@ import {
 } from './commands/containers.js';
 import { eadd, edelete, engine, engines, joinToken } from './commands/engines.js';
 import { events } from './commands/events.js';
+import { radd, rdelete, registries } from './commands/registries.js';
 import { rollback, update } from './commands/update.js';
 
 const COMMANDS: Command[] = [
@@ -38,6 +39,9 @@ const COMMANDS: Command[] = [
   joinToken,
   eadd,
   edelete,
+  registries,
+  radd,
+  rdelete,
   containers,
   container,
   runContainers,
@@ -61,6 +65,10 @@ const ALIASES: Record<string, string> = {
   'engine add': 'eadd',
   'engine delete': 'edelete',
   'engine join-token': 'join-token',
+  'registry add': 'radd',
+  'registry rm': 'rdelete',
+  'registry delete': 'rdelete',
+  'registry ls': 'registries',
   'cluster info': 'clusterinfo',
   'container list': 'containers',
   'container run': 'run',
@@ -88,7 +96,7 @@ const help = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
-    'Also: account add|delete|quota, engine add|delete|join-token, cluster info, container list|run|start|stop|…, logs, ps.',
+    'Also: account add|delete|quota, engine add|delete|join-token, registry add|rm|ls, cluster info, container list|run|start|stop|…, logs, ps.',
     'The server is --url, else BERTH_URL, else the one you logged in to. `berth COMMAND --help` for more.',
   ].join('\n');
 

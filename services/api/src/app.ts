@@ -17,6 +17,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { containerRoutes } from './routes/containers.js';
 import { engineRoutes } from './routes/engines.js';
 import { eventRoutes, type ChangeStreamLimits } from './routes/events.js';
+import { registryRoutes } from './routes/registries.js';
 
 /** A named readiness probe; it throws or returns false when its dependency is not usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -102,6 +103,7 @@ export const createApp = (deps: AppDeps) => {
     trustedProxies: deps.trustedProxies,
   });
   containerRoutes(app, deps.gateway, deps.logsMaxBytes);
+  registryRoutes(app, deps.gateway);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
 
   app.notFound((c) =>

@@ -78,6 +78,9 @@ const hostOptions = (spec: SealedImageSpec) => ({
   ...(spec.cgroupParent === undefined ? {} : { CgroupParent: spec.cgroupParent }),
 });
 
+/** Credentials for one registry, as Docker's `X-Registry-Auth` carries them. */
+export type RegistryAuth = { username: string; password: string; serveraddress: string };
+
 /**
  * Pulls an image to the end, or fails with the registry's reason. `docker` must have been made
  * with an idle timeout: a daemon that reports no progress for that long (no registry reachable)
@@ -86,31 +89,36 @@ const hostOptions = (spec: SealedImageSpec) => ({
 export const pullImage = (
   docker: Docker,
   image: string,
-  idleMs: number,
-  limitMs: number,
+  limits: { idleMs: number; limitMs: number },
+  auth?: RegistryAuth,
 ): Promise<void> =>
   within(
-    limitMs,
+    limits.limitMs,
     new Promise<void>((resolve, reject) => {
-      void docker.pull(image, (error: unknown, stream: NodeJS.ReadableStream | undefined) => {
-        if (error !== null && error !== undefined) return reject(new Error(dockerReason(error)));
-        if (stream === undefined) return reject(new Error('no pull stream'));
-        docker.modem.followProgress(
-          stream,
-          (failed: Error | null, output: { error?: string }[]) => {
-            const last = output.find((o) => o.error !== undefined);
-            if (failed !== null) reject(new Error(dockerReason(failed)));
-            else if (last?.error !== undefined) reject(new Error(last.error));
-            else resolve();
-          },
-        );
-      });
+      const options = auth === undefined ? {} : { authconfig: auth };
+      void docker.pull(
+        image,
+        options,
+        (error: unknown, stream: NodeJS.ReadableStream | undefined) => {
+          if (error !== null && error !== undefined) return reject(new Error(dockerReason(error)));
+          if (stream === undefined) return reject(new Error('no pull stream'));
+          docker.modem.followProgress(
+            stream,
+            (failed: Error | null, output: { error?: string }[]) => {
+              const last = output.find((o) => o.error !== undefined);
+              if (failed !== null) reject(new Error(dockerReason(failed)));
+              else if (last?.error !== undefined) reject(new Error(last.error));
+              else resolve();
+            },
+          );
+        },
+      );
     }),
   ).catch((error: unknown) => {
     const reason = dockerReason(error);
     const silent = /socket hang up|ETIMEDOUT|ESOCKETTIMEDOUT/.test(reason);
     throw new Error(
-      `pull of ${image} failed: ${silent ? `the daemon reported no progress for ${idleMs / 1000} s; is a registry reachable?` : reason}`,
+      `pull of ${image} failed: ${silent ? `the daemon reported no progress for ${limits.idleMs / 1000} s; is a registry reachable?` : reason}`,
     );
   });
 

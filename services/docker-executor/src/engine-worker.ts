@@ -11,7 +11,6 @@ import {
   dockerReason,
   engineHostOf,
   publishedPorts,
-  pullImage,
   removeContainer,
   startContainer,
 } from './docker-ops.js';
@@ -21,6 +20,7 @@ import type { RouteDrains } from './route-drains.js';
 import { healthOf, recordHealth } from './health.js';
 import { causedBy, recordOnContainer } from './record.js';
 import { Restarts } from './restarts.js';
+import { pullForEngine } from './pull.js';
 import { openSecretEnv } from './secret-env.js';
 
 export type ExecutorSettings = {
@@ -198,11 +198,10 @@ export class EngineWorker {
     let container: Docker.Container | undefined;
     try {
       if (group.pull) {
-        await pullImage(
+        await pullForEngine(
           this.ctx.docker(this.engine, settings.pullIdleMs),
           group.spec.image,
-          settings.pullIdleMs,
-          settings.pullTimeoutMs,
+          this.ctx,
         );
         void this.countImages(docker);
       }

@@ -1,4 +1,10 @@
-import type { ContainerEvent, EngineEvent, RecordedEvent, SealedImageSpec } from '@berth/contracts';
+import type {
+  ContainerEvent,
+  EngineEvent,
+  RecordedEvent,
+  RegistryEvent,
+  SealedImageSpec,
+} from '@berth/contracts';
 
 export type EngineInfo = {
   id: string;
@@ -42,6 +48,8 @@ export const VIEWED_TYPES = [
   'ContainerBackoff',
   'ContainerFailed',
   'ContainerDestroyed',
+  'RegistryCredentialsSet',
+  'RegistryCredentialsRemoved',
 ];
 
 /** Engines, group specs and replicas as the executor needs them, folded from the log. */
@@ -53,10 +61,20 @@ export class ExecutorView {
     { specs: Map<number, SealedImageSpec>; pull: boolean }
   >();
   readonly replicas = new Map<string, Replica>();
+  /** Pull credentials by registry host; the password still sealed. */
+  readonly registries = new Map<string, { username: string; password: string }>();
 
   apply(recorded: RecordedEvent): void {
-    const event = recorded as unknown as EngineEvent | ContainerEvent;
+    const event = recorded as unknown as EngineEvent | ContainerEvent | RegistryEvent;
     switch (event.type) {
+      case 'RegistryCredentialsSet': {
+        const { registry, username, password } = event.data;
+        this.registries.set(registry, { username, password });
+        return;
+      }
+      case 'RegistryCredentialsRemoved':
+        this.registries.delete(event.data.registry);
+        return;
       case 'EngineAdded': {
         const { id, addr, tls } = event.data;
         this.engines.set(id, { id, addr, tls, healthy: false });

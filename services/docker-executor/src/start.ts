@@ -11,6 +11,7 @@ import { EngineWorker, type ExecutorSettings } from './engine-worker.js';
 import { ExecutorView, VIEWED_TYPES } from './executor-view.js';
 import { RouteDrains } from './route-drains.js';
 import { serveLifecycleCommands } from './handlers/commands.js';
+import { serveImageChanged } from './handlers/image-changed.js';
 import { serveLogs } from './handlers/logs.js';
 import { engineOwnership } from './ownership.js';
 
@@ -122,10 +123,11 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     drains.whenDrained(id, settings.routeDrainWaitMs),
   );
   const logs = serveLogs(nc, log, docker, logger);
+  const images = serveImageChanged(nc, { ...context, dockerTimeoutMs: settings.dockerTimeoutMs });
 
   return {
     stop: async () => {
-      await Promise.all([commands.stop(), logs.stop(), follower.stop()]);
+      await Promise.all([commands.stop(), logs.stop(), images.stop(), follower.stop()]);
       await Promise.all([...workers.values()].map((w) => w.stop()));
       await ownership.stop();
     },

@@ -112,7 +112,7 @@ export const update: Command = {
       // --env adds to (or changes) the group's variables; the others stay.
       ...(env.length === 0 ? {} : { env: { ...current.spec.env, ...parseEnv(env, context.env) } }),
     };
-    if (Object.keys(spec).length === 0) throw new UsageError('say what changes: --image or --env');
+    // Nothing given: a pulling group still rolls if its image's digest moved in the registry.
     const order = values.order;
     if (order !== undefined && order !== 'start-first' && order !== 'stop-first')
       throw new UsageError('--order must be start-first or stop-first');

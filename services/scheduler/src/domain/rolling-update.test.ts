@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ImageSpec, SpecChange, UpdateStrategy, type ContainerEvent } from '@berth/contracts';
 import { fold } from '@berth/decider';
 import { planRollingStep } from './rolling-update.js';
-import { scheduleDecider, type Pool, type ScheduleCommand } from './schedule.js';
+import {
+  pullingWithSameSpec,
+  scheduleDecider,
+  type Pool,
+  type ScheduleCommand,
+} from './schedule.js';
 
 const members = (revision: number, ...ids: string[]) =>
   ids.map((container) => ({ container, revision }));
@@ -107,14 +112,14 @@ const placed = (events: ContainerEvent[]) =>
   events.flatMap((e) => (e.type === 'ContainerPlaced' ? [e.data] : []));
 
 describe('rolling update decisions', () => {
-  const started = () => {
+  const started = (pull = false) => {
     const history: ContainerEvent[] = [];
     decide(history, {
       type: 'Run',
       group: 'G1',
       spec: v1,
       count: 2,
-      pull: false,
+      pull,
       byAdmin: false,
       quotaOf,
       owner: 'ann',
@@ -160,6 +165,34 @@ describe('rolling update decisions', () => {
       { type: 'GroupUpdateCompleted', data: { group: 'G1', revision: 2 } },
     ]);
     expect(step(history, fresh)).toEqual([]);
+  });
+
+  it('a pulling group with the same spec rolls only when the image digest moved', () => {
+    const history = started(true);
+    const state = () => fold(scheduleDecider, history);
+    expect(pullingWithSameSpec(state(), 'G1', {})?.spec.image).toBe('web:1');
+    expect(pullingWithSameSpec(state(), 'G1', SpecChange.parse({ image: 'web:1' }))).toBeDefined();
+    expect(
+      pullingWithSameSpec(state(), 'G1', SpecChange.parse({ image: 'web:2' })),
+    ).toBeUndefined();
+    expect(pullingWithSameSpec(fold(scheduleDecider, started(false)), 'G1', {})).toBeUndefined();
+    const update = (imageChanged: boolean) =>
+      decide(history, {
+        type: 'Update',
+        group: 'G1',
+        spec: {},
+        imageChanged,
+        strategy,
+        byAdmin: false,
+        quotaOf,
+      });
+    expect(update(false)).toEqual([]);
+    expect(update(true)).toMatchObject([
+      {
+        type: 'GroupUpdateStarted',
+        data: { revision: 2, spec: { image: 'web:1' }, reason: 'a new image digest' },
+      },
+    ]);
   });
 
   it('rolls back by itself when a new replica fails, and a rollback by hand goes further back', () => {

@@ -120,6 +120,8 @@ export type ScheduleCommand =
       type: 'Update';
       group: string;
       spec: SpecChange;
+      /** The group pulls and its image's digest moved: the same spec is a new revision too. */
+      imageChanged?: boolean | undefined;
       strategy: UpdateStrategy;
       byAdmin: boolean;
       quotaOf: QuotaLookup;
@@ -280,6 +282,21 @@ const checkQuota = (
 };
 
 /** The group's spec with a change over it, checked whole (sealed `secretEnv` values included). */
+/**
+ * The group a pulling update would leave with the spec it has — the case where only a new
+ * image digest behind the same reference can make it a change. Undefined otherwise.
+ */
+export const pullingWithSameSpec = (
+  state: ScheduleState,
+  group: string,
+  change: SpecChange,
+): GroupState | undefined => {
+  const current = state.groups.get(group);
+  if (current === undefined || !current.pull) return undefined;
+  const merged = SealedImageSpec.safeParse({ ...current.spec, ...change });
+  return merged.success && isDeepStrictEqual(merged.data, current.spec) ? current : undefined;
+};
+
 const mergedSpec = (current: SealedImageSpec, change: SpecChange): SealedImageSpec => {
   const merged = SealedImageSpec.safeParse({ ...current, ...change });
   if (!merged.success) {
@@ -551,12 +568,13 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
           throw new ForbiddenError(`${escape.field}: ${escape.reason}`, {
             field: `spec.${escape.field}`,
           });
-        if (isDeepStrictEqual(spec, group.spec) && group.update?.state !== 'paused') return [];
+        const same = isDeepStrictEqual(spec, group.spec);
+        if (same && command.imageChanged !== true && group.update?.state !== 'paused') return [];
         return [
           updateStarted(group, spec, command.strategy, {
             rollback: false,
             previous: group.revision,
-            reason: 'updated',
+            reason: same && command.imageChanged === true ? 'a new image digest' : 'updated',
           }),
         ];
       }

@@ -4,11 +4,13 @@ import {
   RunContainer,
   ScaleContainer,
   UpdateGroup,
+  type SpecChange,
 } from '@berth/contracts';
 import type { SecretKey } from '@berth/auth';
-import { serveCommand, type NatsConnection } from '@berth/bus';
+import { sendQuery, serveCommand, type NatsConnection } from '@berth/bus';
 import { newId } from '@berth/ids';
 import type { ClusterView } from '../cluster-view.js';
+import { pullingWithSameSpec } from '../domain/schedule.js';
 import type { QuotaBook } from '../quota-book.js';
 import { sealSecretEnv } from '../secret-env.js';
 import type { ScheduleHandler } from '../start.js';
@@ -28,6 +30,17 @@ export const serveScheduleCommands = (
   // healthy is in the pool, even if the live feed has not brought that event yet; a quota an
   // admin just set is the one in force.
   const pool = async () => (await freshen(), view.pool());
+  // A pulling group's update that changes nothing else replaces replicas only when the
+  // registry now has another image under the same reference (decided before, not in, decide).
+  const imageChanged = async (group: string, change: SpecChange) => {
+    const same = pullingWithSameSpec(await schedule.current(), group, change);
+    if (same === undefined) return undefined;
+    const answer = await sendQuery<{ changed: boolean }>(nc, 'ImageChanged', {
+      group,
+      image: same.spec.image,
+    });
+    return answer.changed;
+  };
   const endpoints = [
     serveCommand(nc, {
       type: 'RunContainer',
@@ -72,11 +85,13 @@ export const serveScheduleCommands = (
       service: SERVICE,
       handle: async ({ data, metadata }) => {
         await pool(); // the quota in force, as for a run
+        const spec = sealSecretEnv(data.spec, secretKey);
         return schedule.handle(
           {
             type: 'Update',
             ...data,
-            spec: sealSecretEnv(data.spec, secretKey),
+            spec,
+            imageChanged: await imageChanged(data.group, spec),
             byAdmin: metadata.role === 'admin',
             quotaOf: quotas.quotaOf,
           },
