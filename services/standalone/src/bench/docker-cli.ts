@@ -40,6 +40,13 @@ export const dockerApi = <T>(path: string) =>
     req.end();
   });
 
+/** The images of the running containers that carry `label`, asked from Docker itself. */
+export const runningImages = async (label: string) => {
+  const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+  const running = await dockerApi<{ Image: string }[]>(`/containers/json?filters=${filters}`);
+  return running.map((c) => c.Image);
+};
+
 export const containersLabelled = async (label: string) =>
   (await docker(['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter((id) => id !== '');
 

@@ -1,7 +1,8 @@
 // `npm run bench -- update`: a rolling update of 20 replicas on the local Docker engine from v1 to
 // v2 (two tags of the test image, so every container is recreated), 2 at a time, no health check,
 // no delay: by Berth (standalone, its HTTP API) and by Docker swarm mode (`docker service
-// update`) in the same run; from the request to the update recorded complete, median of
+// update`) in the same run; from the request until the update is recorded complete and Docker
+// runs just the 20 new containers (the last old ones stopped), median of
 // BERTH_BENCH_RUNS (3). Both sides take the same BERTH_BENCH_ORDER (stop-first, swarm's default;
 // or start-first) and monitor window, BERTH_BENCH_MONITOR seconds (0; Berth: each new replica's
 // window before the next step; swarm: once, after the last task).
@@ -11,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startBerth, type BenchBerth } from './berth.js';
 import { runBench } from './run-bench.js';
-import { awaitGone, docker, dockerApi, sleep } from './docker-cli.js';
+import { awaitGone, docker, dockerApi, runningImages, sleep } from './docker-cli.js';
 import {
   cleanupSwarm,
   prepareSwarm,
@@ -38,6 +39,10 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 const seconds = (ms: number | undefined) =>
   ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`;
 
+/** Docker runs the 20 replicas, all of v2, and nothing else of the service. */
+const onlyV2 = (images: string[]) =>
+  images.length === REPLICAS && images.every((image) => image === V2);
+
 /** Polls `done` every POLL_MS until it is true (at most LIMIT_MS): the time from `since`. */
 const until = async (what: string, since: number, done: () => Promise<boolean>) => {
   while (performance.now() - since < LIMIT_MS) {
@@ -48,7 +53,7 @@ const until = async (what: string, since: number, done: () => Promise<boolean>) 
 };
 
 // --- Berth ------------------------------------------------------------------------------------
-type Container = { state: string; image: string; revision: number; reason?: string };
+type Container = { state: string };
 type Group = { update?: { revision: number; state: string; reason: string } };
 let berth: BenchBerth | undefined;
 
@@ -81,11 +86,12 @@ const measureBerth = async (b: BenchBerth) => {
   const converged = await until('Berth: update complete', started, async () => {
     const { update } = await b.api<Group>('GET', `/api/groups/${group}`);
     if (update?.state === 'paused') throw new Error(`Berth: update paused: ${update.reason}`);
-    return update?.revision === 2 && update.state === 'completed';
+    return (
+      update?.revision === 2 &&
+      update.state === 'completed' &&
+      onlyV2(await runningImages(`berth.group=${group}`))
+    );
   });
-  const running = await containers();
-  if (running.length !== REPLICAS || running.some((c) => c.image !== V2))
-    throw new Error(`Berth: after the update ${running.map((c) => c.image).join(', ')}`);
 
   await b.api('POST', `/api/groups/${group}/scale?count=0`);
   await awaitGone(`berth.group=${group}`);
@@ -127,10 +133,13 @@ const measureSwarm = async (run: number) => {
     V2,
     name,
   ]);
-  const converged = await until('swarm: update completed', started, async () => {
+  const converged = await until('swarm: update complete', started, async () => {
     const { UpdateStatus: status } = await dockerApi<Service>(`/services/${name}`);
     if (status?.State === 'paused') throw new Error(`swarm: update paused: ${status.Message}`);
-    return status?.State === 'completed';
+    return (
+      status?.State === 'completed' &&
+      onlyV2(await runningImages(`com.docker.swarm.service.name=${name}`))
+    );
   });
   const current = await runningTasks(name, V2);
   if (current !== REPLICAS) throw new Error(`swarm: ${current} of ${REPLICAS} tasks Running ${V2}`);
@@ -179,9 +188,11 @@ const berthMs = results.berth.length > 0 ? median(results.berth) : undefined;
 const swarmMs = results.swarm.length > 0 ? median(results.swarm) : undefined;
 console.log();
 console.log(
-  `berth update: ${seconds(berthMs)}  (POST …/update → update completed, polled ${POLL_MS} ms)`,
+  `berth update: ${seconds(berthMs)}  (POST …/update → completed, only v2 running; polled ${POLL_MS} ms)`,
 );
-console.log(`swarm update: ${seconds(swarmMs)}  (docker service update → UpdateStatus completed)`);
+console.log(
+  `swarm update: ${seconds(swarmMs)}  (docker service update → completed, only v2 running)`,
+);
 if (swarmSkipped !== undefined) console.log(`swarm not measured: ${swarmSkipped}`);
 if (berthMs !== undefined && swarmMs !== undefined) {
   const ratio = berthMs / swarmMs;
