@@ -8,6 +8,8 @@
 #   test-hosts.sh stop|start RUN I    stop / start host I's dockerd (the host stays up)
 #   test-hosts.sh freeze|thaw RUN I   SIGSTOP / SIGCONT host I's dockerd (answers nothing)
 #   test-hosts.sh cut|restore RUN I   take host I's link down / up
+#   test-hosts.sh kill RUN I          lose host I: SIGKILL its containers, daemons and shims, link
+#                                     down (as a power cut: nothing stops cleanly, nothing answers)
 #
 # Never a second dockerd in this namespace: daemons sharing one fight over docker0.
 set -euo pipefail
@@ -16,7 +18,7 @@ STATE=/run/berth-test-hosts
 IMAGE=berth/busybox:test
 cmd=${1:-}
 run=${2:-}
-[[ $run =~ ^[a-z0-9]{1,6}$ ]] || { echo "usage: $0 up|down|stop|start|freeze|thaw|cut|restore RUN [N|I]" >&2; exit 2; }
+[[ $run =~ ^[a-z0-9]{1,6}$ ]] || { echo "usage: $0 up|down|stop|start|freeze|thaw|cut|restore|kill RUN [N|I]" >&2; exit 2; }
 
 dir_of() { echo "$STATE/$run/$1"; }
 ns_of() { echo "bt-$run-$1"; }
@@ -69,6 +71,19 @@ stop_dockerd() {
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+# SIGKILL at once: each container's init (its PID namespace dies with it), dockerd, containerd and
+# the shims (they run from the host's directory); then the link goes down.
+kill_host() {
+  local i=$1 dir pids
+  dir=$(dir_of "$i")
+  pids=$(timeout 10 docker -H "unix://$dir/docker.sock" ps -q 2>/dev/null |
+    xargs -r timeout 10 docker -H "unix://$dir/docker.sock" inspect -f '{{.State.Pid}}' 2>/dev/null || true)
+  pids="$pids $(dockerd_pid "$i") $(pgrep -f "$STATE/$run/$i/" || true)"
+  # shellcheck disable=SC2086 # one pid per word
+  kill -KILL $pids 2>/dev/null || true
+  ip -n "$(ns_of "$i")" link set "$(nsif "$i")" down
 }
 
 up() {
@@ -137,5 +152,6 @@ case $cmd in
       sleep 0.1
     done
     ;;
+  kill) kill_host "${3:?host}" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

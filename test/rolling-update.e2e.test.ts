@@ -2,25 +2,17 @@
 // that never passes its health check rolls back by itself, and `rollback` returns to v1.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Group, RunAccepted } from '@berth/contracts';
-import { freePort } from '@berth/local-infra';
 import {
-  addHealthyEngine,
   apiClient,
-  login,
-  spawnBerth,
-  startTestHosts,
+  ROUTED_DOMAIN,
+  startRoutedBerth,
   underLoad,
   viaProxy,
   within,
-  type BerthProcess,
   type Outcome,
-  type TestHost,
 } from '@berth/testkit';
 
-const DOMAIN = 'berth.test';
-let berth: BerthProcess;
-let hosts: TestHost[];
-let downHosts: () => Promise<void>;
+let stop: () => Promise<void>;
 let routerPort = 0;
 let api: ReturnType<typeof apiClient>;
 
@@ -53,7 +45,7 @@ const web = {
 const strategy = { parallelism: 2, monitorSeconds: 2, readyTimeoutSeconds: 30 };
 
 const group = async () => (await api.get<Group>('/api/groups/web')).body;
-const slow = () => viaProxy(routerPort, `web.${DOMAIN}`, '/cgi-bin/slow');
+const slow = () => viaProxy(routerPort, `web.${ROUTED_DOMAIN}`, '/cgi-bin/slow');
 /** Paced load (50/s, at most 6,000 requests, two minutes) while `during` runs. */
 const loadDuring = (during: () => Promise<void>) =>
   underLoad(slow, during, { perSecond: 50, max: 6000 });
@@ -65,22 +57,12 @@ const settled = (revision: number) => async () => {
 };
 const versionsNow = async (n: number) => {
   const seen = new Set<string>();
-  for (let i = 0; i < n; i++) seen.add((await viaProxy(routerPort, `web.${DOMAIN}`)).body);
+  for (let i = 0; i < n; i++) seen.add((await viaProxy(routerPort, `web.${ROUTED_DOMAIN}`)).body);
   return [...seen];
 };
 
 beforeAll(async () => {
-  ({ hosts, down: downHosts } = await startTestHosts(2));
-  routerPort = await freePort();
-  berth = await spawnBerth({
-    BERTH_ADMIN_PASSWORD: 'update-admin-1',
-    BERTH_ROUTER: 'on',
-    BERTH_ROUTER_PORT: String(routerPort),
-    BERTH_ROUTER_DOMAIN: DOMAIN,
-  });
-  const token = await login(berth.url, 'admin', 'update-admin-1');
-  api = apiClient(berth.url, () => token);
-  for (const host of hosts) await addHealthyEngine(api, `host-${host.index}`, host.dockerUrl);
+  ({ api, routerPort, stop } = await startRoutedBerth(2, 'update-admin-1'));
   const run = await api.post<RunAccepted>('/api/containers?count=4', web);
   expect(run.status, JSON.stringify(run.body)).toBe(202);
   await within(60_000, 'four healthy replicas served', async () => {
@@ -91,8 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.post('/api/groups/web/scale?count=0').catch(() => undefined);
-  await berth?.stop();
-  await downHosts?.();
+  await stop?.();
 });
 
 it('updates v1 to v2 under load with no failed request, then every reply says v2', async () => {

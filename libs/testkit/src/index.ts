@@ -7,5 +7,6 @@ export { spawnAgent } from './agent.js';
 export { underLoad, viaProxy, type Outcome } from './load.js';
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';
+export { ROUTED_DOMAIN, startRoutedBerth } from './routed-berth.js';
 export { addHealthyEngine, apiClient, dockerContainers, login, within } from './http.js';
 export { runCli } from './cli.js';

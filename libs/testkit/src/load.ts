@@ -21,7 +21,8 @@ export const viaProxy = (port: number, host: string, path = '/') =>
 
 /**
  * Paced load while `during` runs: `perSecond` requests a second from 1 s before until 1 s after
- * (at most `max`, so the loop is bounded in count and time); every outcome, with when it was sent.
+ * (at most `max`, so the loop is bounded in count and time); every outcome, with when it was sent
+ * and how long its answer took.
  */
 export const underLoad = async (
   send: () => Promise<Outcome>,
@@ -29,13 +30,15 @@ export const underLoad = async (
   { perSecond = 50, max = 1500 } = {},
 ) => {
   let stop = false;
-  const outcomes: (Outcome & { sentAt: number })[] = [];
+  const outcomes: (Outcome & { sentAt: number; tookMs: number })[] = [];
   const load = (async () => {
     const started = Date.now();
     const pending: Promise<void>[] = [];
     for (let i = 0; !stop && i < max; i++) {
       const sentAt = Date.now();
-      pending.push(send().then((o) => void outcomes.push({ ...o, sentAt })));
+      pending.push(
+        send().then((o) => void outcomes.push({ ...o, sentAt, tookMs: Date.now() - sentAt })),
+      );
       const due = started + ((i + 1) * 1000) / perSecond;
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
     }

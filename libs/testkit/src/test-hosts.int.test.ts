@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHosts, type TestHost } from './test-hosts.js';
 
@@ -42,5 +44,28 @@ describe('test hosts', () => {
     await host.restoreLink();
     expect(await ping(host)).toBe('OK');
     expect(await ping(hosts[1] as TestHost)).toBe('OK');
+  });
+
+  it('can lose a host for good: its containers die with its daemons, the other carries on', async () => {
+    const host = hosts[1] as TestHost;
+    const docker = async (...args: string[]) =>
+      (await promisify(execFile)('docker', ['-H', host.socket, ...args])).stdout.trim();
+    const id = await docker('run', '-d', 'berth/busybox:test', 'sleep', '600');
+    const pid = Number(await docker('inspect', '-f', '{{.State.Pid}}', id));
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(pid)).toBe(true);
+    await host.kill();
+    expect(await ping(host)).toBe('no answer');
+    // SIGKILL is delivered at once; the kernel may take a moment to reap.
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+    expect(await ping(hosts[0] as TestHost)).toBe('OK');
   });
 });

@@ -24,6 +24,8 @@ export type TestHost = {
   thawDocker(): Promise<void>;
   cutLink(): Promise<void>;
   restoreLink(): Promise<void>;
+  /** Loses the host: its containers and daemons SIGKILLed, its link down (a power cut). */
+  kill(): Promise<void>;
 };
 
 /**
@@ -55,6 +57,7 @@ export const startTestHosts = async (count: number) => {
           thawDocker: control('thaw'),
           cutLink: control('cut'),
           restoreLink: control('restore'),
+          kill: control('kill'),
         };
       });
     return { runId, hosts, down: async () => void (await script('down', runId)) };
