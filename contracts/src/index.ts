@@ -11,3 +11,4 @@ export * from './queries.js';
 export * from './quotas.js';
 export * from './subjects.js';
 export * from './routes.js';
+export * from './http.js';
