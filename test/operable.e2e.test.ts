@@ -234,7 +234,17 @@ describe('operable', () => {
     const head = valueOf(m, 'berth_eventlog_head_position');
     expect(head).toBeGreaterThan(10);
     const projectorLag = valueOf(m, 'berth_follower_lag_events', { follower: 'projector' });
-    expect(m.some((s) => s.name === 'berth_follower_lag_events')).toBe(true);
+    const followers = m.filter((s) => s.name === 'berth_follower_lag_events');
+    expect(followers.map((s) => s.labels.follower)).toEqual(
+      expect.arrayContaining([
+        'projector',
+        'scheduler',
+        'docker-executor',
+        'router',
+        'change-feed',
+      ]),
+    );
+    for (const follower of followers) expect(follower.value).toBeLessThan(head);
     expect(projectorLag).toBeLessThan(head);
     expect(valueOf(m, 'berth_engines', { health: 'healthy' })).toBe(1);
     expect(valueOf(m, 'berth_engines', { health: 'lost' })).toBe(0);

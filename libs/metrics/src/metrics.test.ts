@@ -44,10 +44,7 @@ describe('metrics', () => {
 
   it('reports each follower’s lag behind the head at scrape time, until untracked', async () => {
     let position = 40;
-    const untrack = trackFollower('test-follower', {
-      position: () => position,
-      head: () => Promise.resolve(100),
-    });
+    const untrack = trackFollower('test-follower', () => Promise.resolve(100 - position));
     expect(sample(await metricsText(), 'berth_follower_lag_events{follower="test-follower"}')).toBe(
       60,
     );

@@ -10,8 +10,8 @@ collectDefaultMetrics({ register: registry, prefix: 'berth_process_' });
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** A follower: something that reads the log in order and can say how far it got. */
-export type FollowerProbe = { position: () => number; head: () => Promise<number> };
+/** How many events a follower of the log (projection, process manager) has yet to handle. */
+export type FollowerProbe = () => Promise<number>;
 const followers = new Map<string, FollowerProbe>();
 /** Where router request counts come from (the router of this process, if it runs one). */
 let routerRequests: (() => Promise<Record<string, number>>) | undefined;
@@ -43,16 +43,15 @@ export const berthMetrics = {
   }),
   followerLag: new Gauge({
     name: 'berth_follower_lag_events',
-    help: 'Events between the log head and what each follower (projection, process manager) has handled.',
+    help: 'Events each follower of the log (projection, process manager, change feed) has yet to handle.',
     labelNames: ['follower'] as const,
     registers: [registry],
     async collect() {
       this.reset();
       await Promise.all(
-        [...followers].map(async ([name, probe]) => {
-          const head = await probe.head().catch(() => undefined);
-          if (head !== undefined)
-            this.set({ follower: name }, Math.max(0, head - probe.position()));
+        [...followers].map(async ([name, lag]) => {
+          const events = await lag().catch(() => undefined);
+          if (events !== undefined) this.set({ follower: name }, Math.max(0, events));
         }),
       );
     },

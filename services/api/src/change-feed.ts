@@ -64,10 +64,10 @@ export class ChangeFeed<T extends { position: number }> {
       batchSize: this.options.batchSize,
     });
     this.subscription = subscription;
-    this.untrack = trackFollower('change-feed', {
-      position: () => this.position,
-      head: () => this.log.head(),
-    });
+    this.untrack = trackFollower(
+      'change-feed',
+      async () => (await this.log.head()) - this.position,
+    );
     void (async () => {
       for await (const event of subscription) {
         if (this.subscription !== subscription) break;

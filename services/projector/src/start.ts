@@ -51,10 +51,7 @@ export const start = async ({
     savedAt = model.position;
   };
   const subscription = log.subscribe(model.position + 1, { batchSize: 5000 });
-  const untrack = trackFollower('projector', {
-    position: () => model.position,
-    head: () => log.head(),
-  });
+  const untrack = trackFollower('projector', async () => (await log.head()) - model.position);
   const following = (async () => {
     for await (const event of subscription) {
       model.apply(event);

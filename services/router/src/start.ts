@@ -148,6 +148,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
     { types: ROUTE_VIEW_TYPES },
     (e) => view.apply(e),
     () => (void wanted(), Promise.resolve()),
+    'router',
   );
   await follower.caughtUp;
   await wanted();
