@@ -557,14 +557,3 @@ export const Group = z.object({
   createdAt: z.string(),
 });
 export type Group = z.infer<typeof Group>;
-
-/** `POST /api/containers` answers this (202): the group, its replicas, the log position. */
-export type RunAccepted = { group: string; containers: string[]; position: number };
-/** Scale answers this (202). */
-export type ScaleAccepted = {
-  group: string;
-  desired: number;
-  added: string[];
-  removed: string[];
-  position: number;
-};

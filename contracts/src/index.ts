@@ -12,3 +12,4 @@ export * from './quotas.js';
 export * from './subjects.js';
 export * from './routes.js';
 export * from './registries.js';
+export * from './http.js';

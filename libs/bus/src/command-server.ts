@@ -7,6 +7,7 @@ import {
   type RecordedEvent,
 } from '@berth/contracts';
 import { toErrorDetail } from '@berth/errors';
+import { commandFinished } from '@berth/metrics';
 import { z } from 'zod';
 import { OutcomeCache } from './outcomes.js';
 import { parseJson, reply, validate } from './wire.js';
@@ -43,6 +44,16 @@ export const serveCommand = <S extends z.ZodType>(
   });
 
   const execute = async (json: unknown): Promise<CommandReply> => {
+    const started = performance.now();
+    const reply = await attempt(json);
+    commandFinished(
+      endpoint.type,
+      reply.ok ? 'ok' : reply.error.code,
+      (performance.now() - started) / 1000,
+    );
+    return reply;
+  };
+  const attempt = async (json: unknown): Promise<CommandReply> => {
     try {
       const command = validate(endpoint.schema, json);
       const { position, events } = await endpoint.handle(command);

@@ -1,7 +1,10 @@
 import type { RecordedEvent } from '@berth/contracts';
+import { trackFollower } from '@berth/metrics';
 import type { EventFilter, EventLog } from './port.js';
 
 const PAGE = 5000;
+/** Lag is counted up to this many events: past it, the number only says "far behind". */
+const LAG_COUNT_LIMIT = 10_000;
 
 export type Follower = {
   /** Resolves once every event up to the head at start has been folded. */
@@ -14,12 +17,14 @@ export type Follower = {
 /**
  * Folds the log from the start into `apply`, then calls `react` for each new event after it:
  * a process manager decides on the present, never re-acts to history. `react` must not throw.
+ * `name` reports its lag as `berth_follower_lag_events`: the events of its filter not yet handled.
  */
 export const catchUpThenReact = (
   log: EventLog,
   filter: EventFilter,
   apply: (event: RecordedEvent) => void,
   react: (event: RecordedEvent) => Promise<void>,
+  name?: string,
 ): Follower => {
   let stopped = false;
   let subscription: ReturnType<EventLog['subscribe']> | undefined;
@@ -28,6 +33,15 @@ export const catchUpThenReact = (
 
   // Events reach `apply` once each, in order, whether read here or by the live feed.
   let applied = 0;
+  let handled = 0;
+  const untrack =
+    name === undefined
+      ? () => undefined
+      : trackFollower(
+          name,
+          // Counted, not subtracted: the positions between its events belong to other streams.
+          async () => (await log.readAll(handled + 1, { filter, limit: LAG_COUNT_LIMIT })).length,
+        );
   const applyOnce = (event: RecordedEvent) => {
     if (event.position <= applied) return;
     apply(event);
@@ -47,12 +61,14 @@ export const catchUpThenReact = (
   const running = (async () => {
     const head = await log.head();
     await readUpTo(head);
+    handled = applied;
     markCaughtUp();
     if (stopped) return;
     subscription = log.subscribe(head + 1, { filter });
     for await (const event of subscription) {
       applyOnce(event);
       await react(event);
+      handled = event.position;
     }
   })();
 
@@ -60,6 +76,7 @@ export const catchUpThenReact = (
     caughtUp,
     freshen: async () => readUpTo(await log.head()),
     stop: async () => {
+      untrack();
       stopped = true;
       subscription?.close();
       await running.catch(() => undefined);

@@ -3,6 +3,7 @@ import { parseSecretKey, type SecretKey } from '@berth/auth';
 import { connectNats, type NatsConnection } from '@berth/bus';
 import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
+import { serveMetrics } from '@berth/metrics';
 import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } from '@berth/log';
 
 export type ServiceDeps = {
@@ -19,6 +20,8 @@ const Env = z.object({
   BERTH_SECRET_KEY: z
     .string()
     .min(1, 'BERTH_SECRET_KEY (32 bytes, base64) is required in cluster mode'),
+  /** This process's own `GET /metrics` for Prometheus; none when unset. */
+  BERTH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 /**
@@ -41,9 +44,15 @@ export const runService = async (
   const secretKey = parseSecretKey(config.BERTH_SECRET_KEY);
   const log = await openEventLog(parseEnv(EventLogEnv, env), secretKey);
   const service = await start({ nc, log, logger, secretKey });
+  const metrics =
+    config.BERTH_METRICS_PORT === undefined
+      ? undefined
+      : await serveMetrics(config.BERTH_METRICS_PORT);
+  if (metrics !== undefined) logger.info({ port: metrics.port }, 'metrics listening');
   logger.info(`${name} service ready`);
 
   exitOnSignals(logger, async () => {
+    await metrics?.stop();
     await service.stop();
     await nc.drain();
     await log.close();

@@ -10,6 +10,7 @@ import { mayAccess } from './access.js';
 import type { Gateway } from './gateway.js';
 import type { TrustedProxies } from './login/client-address.js';
 import type { LoginGuard } from './login/guard.js';
+import { operateRoutes } from './operate.js';
 import { accountRoutes } from './routes/accounts.js';
 import { agentRoutes } from './routes/agents.js';
 import { authenticate, authRoutes } from './routes/auth.js';
@@ -62,6 +63,8 @@ export const createApp = (deps: AppDeps) => {
       ready ? 200 : 503,
     );
   });
+
+  operateRoutes(app, deps.gateway);
 
   app.use(
     '*',

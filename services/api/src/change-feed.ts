@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@berth/contracts';
 import type { EventFilter, EventLog, Subscription } from '@berth/eventlog';
+import { berthMetrics, trackFollower } from '@berth/metrics';
 
 export type ChangeFeedOptions = {
   /** Live events a follower may hold unread; past that it reads from the log again. */
@@ -24,6 +25,7 @@ export class ChangeFeed<T extends { position: number }> {
   position = 0;
   private readonly followers = new Set<Follower<T>>();
   private flushing: NodeJS.Timeout | undefined;
+  private untrack: (() => void) | undefined;
 
   /** `describe` turns an event into what followers get, once per event for all of them. */
   constructor(
@@ -41,16 +43,18 @@ export class ChangeFeed<T extends { position: number }> {
   }
 
   async join(follower: Follower<T>): Promise<void> {
+    if (!this.followers.has(follower)) berthMetrics.sseClients.inc();
     this.followers.add(follower);
     this.opening ??= this.open();
     await this.opening;
   }
 
   leave(follower: Follower<T>): void {
-    this.followers.delete(follower);
+    if (this.followers.delete(follower)) berthMetrics.sseClients.dec();
     if (this.followers.size > 0 || this.subscription === undefined) return;
     this.subscription.close();
     this.subscription = undefined;
+    this.untrack?.();
     this.opening = undefined;
   }
 
@@ -60,6 +64,10 @@ export class ChangeFeed<T extends { position: number }> {
       batchSize: this.options.batchSize,
     });
     this.subscription = subscription;
+    this.untrack = trackFollower(
+      'change-feed',
+      async () => (await this.log.head()) - this.position,
+    );
     void (async () => {
       for await (const event of subscription) {
         if (this.subscription !== subscription) break;

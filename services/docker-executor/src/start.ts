@@ -116,6 +116,7 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     { types: [...VIEWED_TYPES, 'RouteChanged'] },
     (e) => (view.apply(e), drains.apply(e)),
     react,
+    'docker-executor',
   );
   await follower.caughtUp;
   for (const engine of view.engines.keys()) ownership.want(engine);

@@ -4,6 +4,7 @@ import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
+import { berthMetrics } from '@berth/metrics';
 import { forEachBounded, probeEngine, type ProbeResult } from './probe.js';
 import { WATCHED_TYPES, WatchedEngines, type WatchedEngine } from './watched-engines.js';
 
@@ -82,7 +83,13 @@ export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) =>
 
   const probeAndRecord = async (engine: WatchedEngine) => {
     try {
-      await record(engine, await probeEngine(engine, settings.timeoutMs, secretKey));
+      const began = performance.now();
+      const result = await probeEngine(engine, settings.timeoutMs, secretKey);
+      berthMetrics.probeSeconds.observe(
+        { outcome: result.ok ? 'ok' : 'failed' },
+        (performance.now() - began) / 1000,
+      );
+      await record(engine, result);
     } catch (error) {
       logger.warn({ err: error, engine: engine.id }, 'health not recorded');
     }

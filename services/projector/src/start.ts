@@ -1,3 +1,4 @@
+import { trackFollower } from '@berth/metrics';
 import type { NatsConnection } from '@berth/bus';
 import type { QuotaDefaults } from '@berth/contracts';
 import type { EventLog } from '@berth/eventlog';
@@ -50,6 +51,7 @@ export const start = async ({
     savedAt = model.position;
   };
   const subscription = log.subscribe(model.position + 1, { batchSize: 5000 });
+  const untrack = trackFollower('projector', async () => (await log.head()) - model.position);
   const following = (async () => {
     for await (const event of subscription) {
       model.apply(event);
@@ -78,6 +80,7 @@ export const start = async ({
     model,
     resumedFrom,
     stop: async () => {
+      untrack();
       await queries.stop();
       await anchoring?.stop();
       subscription.close();

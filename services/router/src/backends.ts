@@ -28,6 +28,18 @@ export class Backends {
     return [...this.slots.keys()];
   }
 
+  /** Requests each service's backend has taken since the proxy started (HAProxy's `stot`). */
+  async requestsByService(): Promise<Record<string, number>> {
+    const [header = '', ...rows] = (await this.api('show stat -1 2 -1')).split('\n');
+    const stot = header.replace(/^# /, '').split(',').indexOf('stot');
+    const counts: Record<string, number> = {};
+    for (const [service, backend] of this.services) {
+      const row = rows.find((r) => r.startsWith(`${backendName(backend)},BACKEND,`));
+      if (row !== undefined) counts[service] = Number(row.split(',')[stot] ?? 0);
+    }
+    return counts;
+  }
+
   /** Puts a replica into its service's backend, ready for traffic; false when no slot is free. */
   async add(route: Route): Promise<boolean> {
     const backend = await this.backendFor(route.service);

@@ -1,3 +1,4 @@
+import { trackRouterRequests } from '@berth/metrics';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
@@ -69,6 +70,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
 
   const view = new RouteView();
   const backends = new Backends(api, layout, config.domain);
+  const untrack = trackRouterRequests(() => backends.requestsByService());
   const leaving = new Map<string, Promise<void>>();
 
   const record = async (route: Route, state: RouteChanged['state']) => {
@@ -146,6 +148,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
     { types: ROUTE_VIEW_TYPES },
     (e) => view.apply(e),
     () => (void wanted(), Promise.resolve()),
+    'router',
   );
   await follower.caughtUp;
   await wanted();
@@ -157,6 +160,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
   return {
     port: config.port,
     stop: async () => {
+      untrack();
       await follower.stop();
       await running;
       await Promise.all(leaving.values());

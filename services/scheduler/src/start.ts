@@ -40,6 +40,7 @@ export const start = async ({ nc, log, logger, quotaDefaults, secretKey }: Sched
       quotas.apply(event);
     },
     reactions.react,
+    'scheduler',
   );
   await follower.caughtUp;
   const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen, secretKey);

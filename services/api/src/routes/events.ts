@@ -9,8 +9,9 @@ import {
 } from '@berth/audit';
 import {
   AuditQueryParams,
+  EventStreamParams,
+  EventsPageParams,
   positionParam,
-  wholeNumberParam,
   type AuditEvent,
   type RecordedEvent,
   type Session,
@@ -35,11 +36,8 @@ type Env = { Variables: { session: Session } };
 export type ChangeStreamLimits = { writeTimeoutMs: number };
 export const DEFAULT_STREAM_LIMITS: ChangeStreamLimits = { writeTimeoutMs: 5000 };
 
-const Paging = z.strictObject({
-  count: wholeNumberParam(1, 1000).default(20),
-  before: positionParam.optional(),
-});
-const StreamStart = z.strictObject({ from: positionParam.optional() });
+const Paging = EventsPageParams;
+const StreamStart = EventStreamParams;
 
 /** Splits the query string into the audit filter and the route's own parameters, checking both. */
 const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S) => {

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import type { NewEvent } from '@berth/contracts';
+import { newId } from '@berth/ids';
+import { metricsText } from '@berth/metrics';
+import { TEST_CHAIN_KEY } from './conformance.js';
+import { catchUpThenReact } from './process-manager.js';
+import { openSqliteEventLog } from './sqlite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-pm-lag-'));
+const log = openSqliteEventLog({
+  file: join(dir, 'events.db'),
+  key: TEST_CHAIN_KEY,
+  pollIntervalMs: 20,
+});
+afterAll(async () => {
+  await log.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const events = (type: string, n: number): NewEvent[] =>
+  Array.from({ length: n }, () => {
+    const id = newId();
+    return {
+      type,
+      data: {},
+      metadata: { actor: 'tester', commandId: id, correlationId: id, causationId: id },
+    };
+  });
+const lagOf = async (name: string) =>
+  Number(
+    new RegExp(`^berth_follower_lag_events\\{follower="${name}"\\} (\\d+)$`, 'm').exec(
+      await metricsText(),
+    )?.[1],
+  );
+
+it('reports as lag the events of its filter it has not reacted to yet, not other streams', async () => {
+  let release: () => void = () => undefined;
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  const follower = catchUpThenReact(
+    log,
+    { types: ['Watched'] },
+    () => undefined,
+    () => blocked, // the first reaction waits, so the rest queue up behind it
+    'test-pm',
+  );
+  await follower.caughtUp;
+  await log.append('other', 0, events('Unwatched', 50));
+  await log.append('watched', 0, events('Watched', 3));
+  await expect.poll(() => lagOf('test-pm'), { timeout: 5000 }).toBe(3);
+  release();
+  await expect.poll(() => lagOf('test-pm'), { timeout: 5000 }).toBe(0);
+  await follower.stop();
+  expect(await metricsText()).not.toContain('follower="test-pm"');
+});
