@@ -10,7 +10,7 @@ import { serveCommand, type NatsConnection } from '@berth/bus';
 import { fold, type CommandOutcome } from '@berth/decider';
 import { NotFoundError, RejectedError, UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import { dockerReason, startContainer } from '../docker-ops.js';
 import { containerDecider } from '../domain/container.js';
 import { recordOnContainer } from '../record.js';
@@ -55,7 +55,7 @@ export const serveLifecycleCommands = (
             ? metadata
             : {
                 ...metadata,
-                commandId: newId(),
+                commandId: newCommandId(),
                 correlationId: metadata.correlationId ?? metadata.commandId,
                 causationId: metadata.commandId,
               },
