@@ -8,6 +8,7 @@ import {
   login,
   spawnBerth,
   startTestHosts,
+  within,
   type BerthProcess,
   type TestHost,
 } from '@berth/testkit';
@@ -96,6 +97,13 @@ describe('Idempotency-Key', () => {
     const theirs = await send(userToken, 'POST', '/api/containers', key, spec);
     expect(theirs.status).toBe(202);
     expect((theirs.body as RunAccepted).group).not.toBe((mine.body as RunAccepted).group);
+    // On another route the same key is another command, never the first route's answer.
+    const elsewhere = await send(adminToken, 'POST', '/api/account', key, {
+      username: 'elsewhere',
+      password: 'elsewhere-pass-1',
+      role: 'user',
+    });
+    expect(elsewhere).toMatchObject({ status: 201, body: { username: 'elsewhere' } });
   });
 
   it('holds for accounts and deletes too', async () => {
@@ -108,6 +116,24 @@ describe('Idempotency-Key', () => {
 
     const run = await send(adminToken, 'POST', '/api/containers', randomUUID(), spec);
     const id = (run.body as RunAccepted).containers[0] ?? '';
+    // A repeated restart is not a second restart: Docker is not touched again.
+    type Audit = { type: string; refs: { container?: string } };
+    const starts = async () =>
+      (await admin.get<Audit[]>(`/api/events?count=1000&container=${id}`)).body.filter(
+        (e) => e.type === 'ContainerStarted',
+      ).length;
+    await within(20_000, 'the replica started', async () => (await starts()) === 1);
+    const restartKey = randomUUID();
+    const restarted = await send(adminToken, 'POST', `/api/containers/${id}/restart`, restartKey);
+    const restartedAgain = await send(
+      adminToken,
+      'POST',
+      `/api/containers/${id}/restart`,
+      restartKey,
+    );
+    expect([restarted.status, restartedAgain.status]).toEqual([200, 200]);
+    expect(await starts()).toBe(2);
+
     const destroyKey = randomUUID();
     const destroyed = await send(adminToken, 'DELETE', `/api/containers/${id}`, destroyKey);
     const again = await send(adminToken, 'DELETE', `/api/containers/${id}`, destroyKey);

@@ -16,9 +16,9 @@ export const newCommandId = (): string => uuidv7();
 const IDEMPOTENCY_NAMESPACE = '5b0d3c3e-6f4e-4c52-9a57-0a3a1f6d2b7e';
 
 /**
- * The command id a client's `Idempotency-Key` stands for, scoped to one account: the same key
- * from another account is another command, so it can never replay someone else's outcome.
- * `index` tells apart the commands one request sends (the first is 0).
+ * The command id a client's `Idempotency-Key` stands for within `scope` (its account and
+ * route): the same key from another account is another command, so it can never replay someone
+ * else's outcome. `index` tells apart the commands one request sends (the first is 0).
  */
-export const idempotentCommandId = (account: string, key: string, index = 0): string =>
-  uuidv5(`${account}\n${key.toLowerCase()}\n${index}`, IDEMPOTENCY_NAMESPACE);
+export const idempotentCommandId = (scope: string, key: string, index = 0): string =>
+  uuidv5(`${scope}\n${key.toLowerCase()}\n${index}`, IDEMPOTENCY_NAMESPACE);

@@ -6,7 +6,7 @@ import { idempotentCommandId, newCommandId } from '@berth/ids';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Request = { account: string; key: string; sent: number };
+type Request = { scope: string; key: string; sent: number };
 const current = new AsyncLocalStorage<Request>();
 
 /**
@@ -17,7 +17,7 @@ const current = new AsyncLocalStorage<Request>();
 export const nextCommandId = (): string => {
   const request = current.getStore();
   if (request === undefined) return newCommandId();
-  return idempotentCommandId(request.account, request.key, request.sent++);
+  return idempotentCommandId(request.scope, request.key, request.sent++);
 };
 
 /** Checks `Idempotency-Key` on POST and DELETE, and keys the request's commands with it. */
@@ -30,6 +30,8 @@ export const idempotency = createMiddleware<{ Variables: { session: Session } }>
     const session = c.get('session') as Session | undefined;
     // Without a session (logging in) nothing may be replayed: a login's outcome is a new token.
     if (session === undefined) return next();
-    await current.run({ account: session.accountId, key, sent: 0 }, next);
+    // The same key on another route is another command, not that route's answer to a retry.
+    const scope = `${session.accountId} ${c.req.method} ${c.req.path}`;
+    await current.run({ scope, key, sent: 0 }, next);
   },
 );

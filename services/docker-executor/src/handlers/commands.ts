@@ -33,6 +33,10 @@ export const serveLifecycleCommands = (
   untilDrained: (id: string) => Promise<void>,
 ) => {
   const act = async (action: Action, id: string, metadata: CommandMetadata) => {
+    // A retry (same command id) answers what the first did, without touching Docker again.
+    const earlier = await log.readCommand(metadata.commandId);
+    if (earlier.length > 0)
+      return { position: earlier[earlier.length - 1]?.position ?? 0, events: earlier };
     const state = fold(containerDecider, (await log.readStream(containerStream(id))) as never[]);
     if (state.status === 'none' || state.status === 'destroyed')
       throw new NotFoundError(`no container ${id}`, { field: 'id' });
