@@ -7,8 +7,8 @@ const IDLE_MS = 45_000;
 const MAX_BACKOFF_MS = 10_000;
 
 export type FollowOptions = {
-  /** The path and query, given the position to continue from. */
-  path: (from: number) => string;
+  /** The stream's path and query (its filter), without a position. */
+  path: string;
   /** Where to start; afterwards, one past the last event seen. */
   from: number;
   onEvent: (data: string, position: number) => void;
@@ -51,10 +51,21 @@ const followOnce = async (
   options: FollowOptions,
   seen: (position: number) => void,
 ) => {
-  const url = new URL(options.path(from), client.url);
+  // Where to go on: `from` until an event came, then after the last event's id.
+  const url = new URL(options.path, client.url);
+  const resume = from > options.from;
+  if (!resume) url.searchParams.set('from', String(from));
   let response;
   try {
-    response = await openStream(url, { ...client.headers(), accept: 'text/event-stream' }, IDLE_MS);
+    response = await openStream(
+      url,
+      {
+        ...client.headers(),
+        accept: 'text/event-stream',
+        ...(resume ? { 'last-event-id': String(from - 1) } : {}),
+      },
+      IDLE_MS,
+    );
   } catch (error) {
     throw new CliError(`cannot reach Berth at ${client.url}: ${(error as Error).message}`);
   }

@@ -134,7 +134,7 @@ const help = () =>
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
-    'Also: account add|delete|quota, engine add|delete|join-token, cluster info, container list|run|start|stop|…, logs, ps.',
+    'Also: account add|delete|quota, engine add|delete|join-token, cluster info, container ls|run|start|stop|rm|…, logs, ps, completion.',
     'The server is --url, else BERTH_URL, else the one you logged in to; the token is BERTH_TOKEN,',
     'else the saved login for that server. `berth COMMAND --help` for more.',
   ].join('\n');

@@ -61,10 +61,7 @@ export const events: Command = {
     const newest = body[body.length - 1]; // oldest first now
     await followStream(context.client(), {
       from: newest === undefined ? 1 : newest.position + 1,
-      path: (from) => {
-        query.set('from', String(from));
-        return `/api/events/stream?${query.toString()}`;
-      },
+      path: `/api/events/stream?${query.toString()}`,
       onEvent: (data) => context.print(context.json ? data : line(JSON.parse(data) as AuditEvent)),
       warn: context.warn,
     });
