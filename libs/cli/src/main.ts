@@ -163,6 +163,8 @@ const run = async (argv: string[]) => {
   const name = ALIASES[joined] ?? WORD_ALIASES[words[0] ?? ''] ?? words[0];
   const rest = [...globals, ...(ALIASES[joined] === undefined ? words.slice(1) : words.slice(2))];
   if (name === undefined && globals.includes('--version')) return console.log(version());
+  if (name === undefined && globals.some((g) => g !== '--help' && g !== '-h'))
+    throw new UsageError(`say which command\n\n${help()}`);
   if (name === undefined || name === 'help' || name.startsWith('-')) {
     if (name !== undefined && name !== 'help' && name !== '--help' && name !== '-h')
       throw new UsageError(`unknown option "${name}"\n\n${help()}`);
