@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { ErrorDetail } from './errors.js';
-import { Ulid } from './ids.js';
+import { CommandId, Ulid } from './ids.js';
 
 /** Who asked and which request this is; `commandId` makes retries idempotent. */
 export const CommandMetadata = z.strictObject({
-  commandId: Ulid,
+  commandId: CommandId,
   actor: z.string().min(1).max(64),
   /** The actor's role as the api checked it; a command without one is treated as a user's. */
   role: z.enum(['admin', 'user']).optional(),
-  correlationId: Ulid.optional(),
-  causationId: Ulid.optional(),
+  correlationId: CommandId.optional(),
+  causationId: CommandId.optional(),
 });
 export type CommandMetadata = z.infer<typeof CommandMetadata>;
 
@@ -20,9 +20,9 @@ export const commandSchema = <T extends string, D extends z.ZodType>(type: T, da
 /** Every event says who caused it and in answer to what. */
 export const EventMetadata = z.strictObject({
   actor: z.string().min(1),
-  commandId: Ulid,
-  correlationId: Ulid,
-  causationId: Ulid,
+  commandId: CommandId,
+  correlationId: CommandId,
+  causationId: CommandId,
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

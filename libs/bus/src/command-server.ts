@@ -1,7 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import {
   queueGroupOf,
-  Ulid,
+  CommandId,
   subjects,
   type CommandReply,
   type RecordedEvent,
@@ -25,7 +25,7 @@ export type CommandEndpoint<S extends z.ZodType> = {
 };
 
 // Enough to find the commandId of a message whose body is otherwise invalid.
-const Envelope = z.object({ metadata: z.object({ commandId: Ulid }) });
+const Envelope = z.object({ metadata: z.object({ commandId: CommandId }) });
 
 /**
  * Serves one command type over NATS request/reply. Bad messages get an `invalid` reply; any

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +48,26 @@ export const saveLogin = (env: NodeJS.ProcessEnv, saved: Saved) => {
 
 export const forgetLogin = (env: NodeJS.ProcessEnv) => rmSync(loginFile(env), { force: true });
 
+/** Berth could not be reached (refused, reset, DNS): the request may not have arrived. */
+export class UnreachableError extends CliError {
+  override name = 'UnreachableError';
+}
+
+/** Same origin and path, however it was spelled: a token is only ever sent where it was issued. */
+export const sameServer = (a: string, b: string) => {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return (
+      x.origin === y.origin && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '')
+    );
+  } catch {
+    return false;
+  }
+};
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const RETRY_AFTER_MS = 500;
+
 /** The Berth HTTP API as the CLI uses it: JSON in, JSON out, errors as CliError. */
 export class Client {
   constructor(
@@ -54,20 +75,41 @@ export class Client {
     private readonly token: string | undefined,
   ) {}
 
-  /** The raw response of a request, for streams; fails when Berth cannot be reached. */
+  /** The headers every request carries: its credentials. */
+  headers(): Record<string, string> {
+    return this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+  }
+
+  /**
+   * The raw response of a request; fails when Berth cannot be reached. A mutating request
+   * carries an `Idempotency-Key`, and is sent once more with the same key when the connection
+   * failed: the server answers a repeated key with the first outcome, so nothing happens twice.
+   */
   async open(method: string, path: string, body?: unknown): Promise<Response> {
+    const key = MUTATING.has(method) ? randomUUID() : undefined;
+    try {
+      return await this.send(method, path, body, key);
+    } catch (error) {
+      if (!(error instanceof UnreachableError) || key === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_MS));
+      return this.send(method, path, body, key);
+    }
+  }
+
+  private async send(method: string, path: string, body: unknown, key: string | undefined) {
     try {
       return await fetch(new URL(path, this.url), {
         method,
         headers: {
           'content-type': 'application/json',
-          ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+          ...this.headers(),
+          ...(key === undefined ? {} : { 'idempotency-key': key }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
       const cause = (error as Error).cause;
-      throw new CliError(
+      throw new UnreachableError(
         `cannot reach Berth at ${this.url}: ${cause instanceof Error ? cause.message : String(error)}`,
       );
     }
@@ -86,7 +128,10 @@ export class Client {
 
   /** Throws the API's error answer as one line: its message, else the HTTP status. */
   async fail(response: Response): Promise<never> {
-    const text = await response.text().catch(() => '');
+    return this.failWith(response.status, await response.text().catch(() => ''));
+  }
+
+  failWith(status: number, text: string): never {
     let problem: { message?: string } | undefined;
     try {
       problem = (JSON.parse(text) as { error?: { message?: string } } | undefined)?.error;
@@ -94,9 +139,7 @@ export class Client {
       problem = undefined; // not JSON (a proxy's page, say): the status says enough
     }
     const hint =
-      response.status === 401 && this.token !== undefined
-        ? ' (log in again with `berth login`)'
-        : '';
-    throw new HttpError(`${problem?.message ?? `HTTP ${response.status}`}${hint}`, response.status);
+      status === 401 && this.token !== undefined ? ' (log in again with `berth login`)' : '';
+    throw new HttpError(`${problem?.message ?? `HTTP ${status}`}${hint}`, status);
   }
 }

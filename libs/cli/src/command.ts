@@ -15,6 +15,10 @@ export type Context = {
   warn: (text: string) => void;
   /** Raw output on stdout, as it comes (container logs). */
   write: (chunk: string) => void;
+  /** Whether output may be coloured: stdout is a terminal and NO_COLOR is not set. */
+  colour: boolean;
+  /** All of standard input, as text (`--password-stdin`). */
+  stdin: () => Promise<string>;
   /** Asks on the terminal; fails when none is attached. */
   ask: (question: string, secret?: boolean) => Promise<string>;
 };

@@ -19,3 +19,18 @@ it('prints every table cell escaped', () => {
   );
   expect(printed).toBe('ACTOR    TAGS\na\\x1bb   x\\x00');
 });
+
+it('colours tinted cells only when asked, keeping the columns aligned', () => {
+  const rows = [
+    { id: 'a', state: 'running' },
+    { id: 'bb', state: 'failed' },
+  ];
+  const columns: Parameters<typeof table>[1] = [
+    ['STATE', (r) => r.state, (r) => (r.state === 'running' ? 'green' : 'red')],
+    ['ID', (r) => r.id],
+  ];
+  expect(table(rows, columns)).toBe('STATE     ID\nrunning   a\nfailed    bb');
+  expect(table(rows, columns, true)).toBe(
+    'STATE     ID\n\x1b[32mrunning\x1b[0m   a\n\x1b[31mfailed \x1b[0m   bb',
+  );
+});

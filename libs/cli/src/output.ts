@@ -1,17 +1,31 @@
-/** Aligned columns, like `docker ps`; `--json` prints the raw answer instead. */
-export const table = (
-  rows: Record<string, unknown>[],
-  columns: [header: string, value: (row: Record<string, unknown>) => unknown][],
-) => {
+const TINTS = { green: 32, red: 31, yellow: 33 } as const;
+export type Tint = keyof typeof TINTS;
+type Column = [
+  header: string,
+  value: (row: Record<string, unknown>) => unknown,
+  tint?: (row: Record<string, unknown>) => Tint | undefined,
+];
+
+/**
+ * Aligned columns, like `docker ps`; `--json` prints the raw answer instead. With `colour`
+ * (a terminal, no NO_COLOR) a column's tint colours its cells, after padding so they still align.
+ */
+export const table = (rows: Record<string, unknown>[], columns: Column[], colour = false) => {
   const cells = [
     columns.map(([header]) => header),
     ...rows.map((row) => columns.map(([, value]) => format(value(row)))),
   ];
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? '').length)));
+  const tinted = (cell: string, i: number, line: number) => {
+    const row = rows[line - 1];
+    const tint = row === undefined ? undefined : columns[i]?.[2]?.(row);
+    return colour && tint !== undefined ? `\x1b[${TINTS[tint]}m${cell}\x1b[0m` : cell;
+  };
   return cells
-    .map((line) =>
+    .map((line, l) =>
       line
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) => tinted(cell, i, l))
         .join('   ')
         .trimEnd(),
     )

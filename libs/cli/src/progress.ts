@@ -23,6 +23,8 @@ export type Container = {
 };
 export type Group = {
   id: string;
+  name?: string;
+  revision?: number;
   image: string;
   desired: number;
   replicas: { pending: number; running: number; stopped: number; failed: number };

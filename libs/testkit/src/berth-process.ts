@@ -9,6 +9,7 @@ import { freePort } from '@berth/local-infra';
 
 export type BerthProcess = {
   url: string;
+  port: number;
   dataDir: string;
   child: ChildProcess;
   exited: Promise<unknown[]>;
@@ -19,14 +20,22 @@ export type BerthProcess = {
   statuses: number[];
   /** Its SQLite event log, opened with its own key (so `verify` holds); close it after use. */
   openLog: () => EventLog;
+  /** Stops it with SIGINT and keeps its data directory (to start again on it). */
+  halt: () => Promise<void>;
   /** Stops it with SIGINT and removes its data directory. */
   stop: () => Promise<void>;
 };
 
-/** Runs `npm start`'s program (the built standalone service) on free ports with its own data. */
-export const spawnBerth = async (env: Record<string, string> = {}): Promise<BerthProcess> => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  const port = await freePort();
+/**
+ * Runs `npm start`'s program (the built standalone service) on free ports with its own data,
+ * or, given `at`, on the data directory and port of one that stopped (a restart).
+ */
+export const spawnBerth = async (
+  env: Record<string, string> = {},
+  at?: { dataDir: string; port: number },
+): Promise<BerthProcess> => {
+  const dataDir = at?.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const port = at?.port ?? (await freePort());
   const child = spawn(process.execPath, ['services/standalone/dist/main.js'], {
     env: {
       ...process.env,
@@ -60,8 +69,15 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
     if (status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+  };
   return {
     url,
+    port,
     dataDir,
     child,
     exited,
@@ -75,11 +91,9 @@ export const spawnBerth = async (env: Record<string, string> = {}): Promise<Bert
           parseSecretKey(env.BERTH_SECRET_KEY ?? readFileSync(join(dataDir, 'secret.key'), 'utf8')),
         ),
       }),
+    halt,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        await exited;
-      }
+      await halt();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -3,7 +3,7 @@ import { generatePassword, hashPassword } from '@berth/auth';
 import { handleCommand } from '@berth/decider';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId, newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { accountDecider } from './domain/account.js';
 
@@ -19,7 +19,7 @@ export const ensureFirstAdmin = async (
   const anyAccount = await log.readAll(1, { filter: { types: ['AccountAdded'] }, limit: 1 });
   if (anyAccount.length > 0) return;
   const password = admin.password ?? generatePassword();
-  const commandId = newId();
+  const commandId = newCommandId();
   try {
     await handleCommand(
       log,

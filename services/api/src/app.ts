@@ -7,6 +7,7 @@ import { ForbiddenError, toErrorDetail } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
+import { idempotency } from './idempotency.js';
 import type { Gateway } from './gateway.js';
 import type { TrustedProxies } from './login/client-address.js';
 import type { LoginGuard } from './login/guard.js';
@@ -91,6 +92,8 @@ export const createApp = (deps: AppDeps) => {
   });
   app.use('/api/*', guard);
   app.use('/account/*', guard);
+  // After the guard: a key is scoped to the account that sends it.
+  app.use('*', idempotency);
 
   authRoutes(app, deps.gateway, {
     tokenTtlMs: deps.tokenTtlMs,

@@ -7,7 +7,7 @@ import {
 } from '@berth/bus';
 import type { ContainerLogsRequest, QueryName, QueryParams, Role } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
-import { newId } from '@berth/ids';
+import { nextCommandId } from './idempotency.js';
 
 /** How routes reach the services: commands and queries over NATS, nothing else. */
 export type Gateway = {
@@ -35,7 +35,7 @@ export const natsGateway = (nats: () => NatsConnection | undefined): Gateway => 
         {
           type,
           data,
-          metadata: { commandId: newId(), actor, ...(role === undefined ? {} : { role }) },
+          metadata: { commandId: nextCommandId(), actor, ...(role === undefined ? {} : { role }) },
         },
         { timeoutMs: 10_000, retries: 2 },
       ),

@@ -3,7 +3,7 @@ import type { SecretKey } from '@berth/auth';
 import { dockerStream, LABEL_CONTAINER, LABEL_GROUP } from '@berth/contracts';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import {
   createOptions,
@@ -412,7 +412,7 @@ export class EngineWorker {
 
   /** Appends to `docker-<engine>` one at a time, with its version: one writer per engine. */
   private appendDocker(event: { type: string; data: unknown }): Promise<unknown> {
-    const commandId = newId();
+    const commandId = newCommandId();
     const run = this.appendQueue.then(async () => {
       try {
         const { version } = await this.ctx.log.append(

@@ -1,7 +1,7 @@
 import { containerStream, type CommandMetadata, type RecordedEvent } from '@berth/contracts';
 import { handleCommand } from '@berth/decider';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import { containerDecider, type ContainerCommand } from './domain/container.js';
 
 /** Records a fact on `container-<id>` through the container decider (deduped, versioned). */
@@ -14,7 +14,7 @@ export const recordOnContainer = (
 
 /** Metadata of work the executor does because of an event: caused by it, in its correlation. */
 export const causedBy = (event: RecordedEvent): CommandMetadata => ({
-  commandId: newId(),
+  commandId: newCommandId(),
   actor: 'docker-executor',
   correlationId: event.metadata.correlationId,
   causationId: event.id,

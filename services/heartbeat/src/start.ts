@@ -2,7 +2,7 @@ import { healthStream } from '@berth/contracts';
 import type { SecretKey } from '@berth/auth';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { berthMetrics } from '@berth/metrics';
 import { forEachBounded, probeEngine, type ProbeResult } from './probe.js';
@@ -47,7 +47,7 @@ export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) =>
     const now = Date.now();
     const changed = status !== engine.status;
     if (!changed && now - engine.lastRecordedAt < settings.sampleEveryMs) return;
-    const commandId = newId();
+    const commandId = newCommandId();
     const data = {
       id: engine.id,
       status,

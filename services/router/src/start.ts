@@ -10,7 +10,7 @@ import {
 } from '@berth/contracts';
 import { BerthError } from '@berth/errors';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import { spawnChild, waitUntil } from '@berth/local-infra';
 import type { Logger } from '@berth/log';
 import { Backends } from './backends.js';
@@ -76,7 +76,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
   const record = async (route: Route, state: RouteChanged['state']) => {
     const known = view.recorded.get(route.container);
     if ((known?.state ?? 'drained') === state) return;
-    const commandId = newId();
+    const commandId = newCommandId();
     try {
       const { version } = await log.append(routeStream(route.container), known?.version ?? 0, [
         {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { sendCommand, sendQuery, type NatsConnection } from '@berth/bus';
 import type { Engine } from '@berth/contracts';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 
 /**
@@ -17,7 +17,7 @@ export const addLocalEngine = async (nc: NatsConnection, socket: string, logger:
     await sendCommand(nc, {
       type: 'AddEngine',
       data: { id: 'local', addr, labels: [] },
-      metadata: { commandId: newId(), actor: 'system' },
+      metadata: { commandId: newCommandId(), actor: 'system' },
     });
     logger.info({ addr }, 'added the local Docker engine');
   } catch (error) {

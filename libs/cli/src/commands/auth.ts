@@ -1,20 +1,29 @@
 import { Client, forgetLogin, HttpError, saveLogin } from '../client.js';
-import type { Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
 
 export const login: Command = {
   name: 'login',
   summary: 'log in and keep the token for the next commands',
-  usage: 'berth login [--url URL] [-u NAME] [-p PASSWORD]',
-  example: 'berth login --url http://127.0.0.1:5002 -u admin',
-  options: { username: { type: 'string', short: 'u' }, password: { type: 'string', short: 'p' } },
+  usage: 'berth login [--url URL] [-u NAME] [-p PASSWORD | --password-stdin]',
+  example: 'berth login --url http://127.0.0.1:5002 -u admin --password-stdin < password.txt',
+  options: {
+    username: { type: 'string', short: 'u' },
+    password: { type: 'string', short: 'p' },
+    'password-stdin': { type: 'boolean' },
+  },
   async run(context) {
     const url =
       (context.values.url as string | undefined) ??
       (context.env.BERTH_URL || 'http://127.0.0.1:5002');
     const username =
       (context.values.username as string | undefined) ?? (await context.ask('Username: '));
+    if (context.values['password-stdin'] === true && context.values.password !== undefined)
+      throw new UsageError('--password and --password-stdin exclude each other');
     const password =
-      (context.values.password as string | undefined) ?? (await context.ask('Password: ', true));
+      context.values['password-stdin'] === true
+        ? (await context.stdin()).replace(/\r?\n$/, '') // as `echo` or a file ends it
+        : ((context.values.password as string | undefined) ??
+          (await context.ask('Password: ', true)));
     const { body } = await new Client(url, undefined).request<{ token: string; expiresAt: string }>(
       'POST',
       '/auth/login',

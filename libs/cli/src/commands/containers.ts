@@ -1,9 +1,11 @@
-import { CliError, HttpError } from '../client.js';
+import { CliError } from '../client.js';
 import type { Command, Context, Options } from '../command.js';
 import { UsageError } from '../command.js';
-import { details, table } from '../output.js';
+import { details, table, type Tint } from '../output.js';
 import { waitForGroup, type Container, type Group, type PublishedPort } from '../progress.js';
 import { parseCount, parseTimeout, runRequest } from '../spec.js';
+import { openStream, textOf } from '../stream.js';
+import { resolveRef, shortIds } from '../short-ids.js';
 
 type RunAccepted = { group: string; containers: string[]; position: number };
 type ScaleAccepted = {
@@ -30,34 +32,103 @@ export const ago = (iso: string, now = Date.now()) => {
 };
 
 type Column = Parameters<typeof table>[1][number];
-const containerTable = (rows: Container[]) =>
-  table(rows, [
-    ['ID', (c) => c.id],
-    ['IMAGE', (c) => c.image],
-    ['STATE', (c) => c.state],
-    ['ENGINE', (c) => c.engine],
-    ['PORTS', (c) => (c as Container).ports.map(portText)],
-    ['GROUP', (c) => c.group],
-    ['CREATED', (c) => ago((c as Container).createdAt)],
-    // Like REASON: only when some row has restarted or has a health check.
-    ...(rows.some((c) => (c.restarts ?? 0) > 0)
-      ? [['RESTARTS', (c: Record<string, unknown>) => c.restarts] satisfies Column]
-      : []),
-    ...(rows.some((c) => c.health != null)
-      ? [['HEALTH', (c: Record<string, unknown>) => c.health ?? '-'] satisfies Column]
-      : []),
-    // Only failed, stopped and destroyed ones have a reason; no column when none has.
-    ...(rows.some((c) => c.reason !== undefined)
-      ? [['REASON', (c: Record<string, unknown>) => c.reason] satisfies Column]
-      : []),
-  ]);
+const STATE_TINT: Record<string, Tint> = {
+  running: 'green',
+  completed: 'green',
+  pending: 'yellow',
+  backoff: 'yellow',
+  failed: 'red',
+};
+const containerTable = (rows: Container[], colour: boolean) => {
+  const ids = shortIds(rows.map((c) => c.id));
+  const groupIds = shortIds(rows.map((c) => c.group));
+  return table(
+    rows,
+    [
+      ['ID', (c) => ids.get(c.id as string)],
+      ['IMAGE', (c) => c.image],
+      ['STATE', (c) => c.state, (c) => STATE_TINT[c.state as string]],
+      ['ENGINE', (c) => c.engine],
+      ['PORTS', (c) => (c as Container).ports.map(portText)],
+      ['GROUP', (c) => groupIds.get(c.group as string)],
+      ['CREATED', (c) => ago((c as Container).createdAt)],
+      // Like REASON: only when some row has restarted or has a health check.
+      ...(rows.some((c) => (c.restarts ?? 0) > 0)
+        ? [['RESTARTS', (c: Record<string, unknown>) => c.restarts] satisfies Column]
+        : []),
+      ...(rows.some((c) => c.health != null)
+        ? [['HEALTH', (c: Record<string, unknown>) => c.health ?? '-'] satisfies Column]
+        : []),
+      // Only failed, stopped and destroyed ones have a reason; no column when none has.
+      ...(rows.some((c) => c.reason !== undefined)
+        ? [['REASON', (c: Record<string, unknown>) => c.reason] satisfies Column]
+        : []),
+    ],
+    colour,
+  );
+};
 
-const oneId = (context: Context) => {
+/** The one of `ids` that `ref` names (see `resolveRef`), if any; more than one is an error. */
+const oneOf = (ref: string, ids: string[]): string | undefined => {
+  const found = resolveRef(ref, ids);
+  if ('ambiguous' in found)
+    throw new CliError(`"${ref}" is ambiguous: ${found.ambiguous.join(', ')}`);
+  return 'id' in found ? found.id : undefined;
+};
+
+/**
+ * The container `ref` names: a whole id as it is, else the one whose id starts or ends with it
+ * (the short form tables show); an unknown one goes to the API as given, which says so.
+ */
+const resolveContainer = async (context: Context, ref: string): Promise<string> => {
+  if (ref.length === 26) return ref;
+  const { body } = await context.client().request<Container[]>('GET', '/api/containers?all=true');
+  return (
+    oneOf(
+      ref,
+      body.map((c) => c.id),
+    ) ?? ref
+  );
+};
+
+/** The group `ref` names (an id, its short form or a service name), if one does. */
+const resolveGroup = async (context: Context, ref: string): Promise<string | undefined> => {
+  const { body } = await context.client().request<Group[]>('GET', '/api/groups');
+  return (
+    body.find((g) => g.name === ref)?.id ??
+    oneOf(
+      ref,
+      body.map((g) => g.id),
+    )
+  );
+};
+
+const oneId = async (context: Context) => {
   const [id, extra] = context.args;
   if (id === undefined || id === '')
     throw new UsageError('say which container (its id or a unique prefix)');
   if (extra !== undefined) throw new UsageError(`one container at a time, not "${extra}" too`);
-  return id;
+  return resolveContainer(context, id);
+};
+
+/**
+ * Does `action` to every container named, as docker does: each one's outcome on its own line,
+ * a failure on stderr, and exit 1 when any failed.
+ */
+const eachContainer = async (context: Context, action: (id: string) => Promise<void>) => {
+  if (context.args.length === 0 || context.args.includes(''))
+    throw new UsageError('say which containers (ids or unique prefixes)');
+  let failed = 0;
+  for (const ref of context.args) {
+    try {
+      await action(await resolveContainer(context, ref));
+    } catch (error) {
+      if (!(error instanceof CliError) || context.args.length === 1) throw error;
+      context.warn(`berth: ${ref}: ${error.message}`);
+      failed++;
+    }
+  }
+  if (failed > 0) throw new CliError(`${failed} of ${context.args.length} failed`);
 };
 
 const waiting: Options = {
@@ -74,7 +145,9 @@ const printGroup = (context: Context, group: Group, containers: Container[], sum
   if (context.json) return context.print(JSON.stringify(group));
   const members = new Set(group.containers);
   const rows = containers.filter((c) => members.has(c.id));
-  context.print(rows.length === 0 ? summary : `${summary}\n\n${containerTable(rows)}`);
+  context.print(
+    rows.length === 0 ? summary : `${summary}\n\n${containerTable(rows, context.colour)}`,
+  );
 };
 
 export const containers: Command = {
@@ -95,7 +168,35 @@ export const containers: Command = {
       .request<Container[]>('GET', `/api/containers?${query.toString()}`);
     if (context.json) return context.print(JSON.stringify(body));
     if (context.values.quiet === true) return context.print(body.map((c) => c.id).join('\n'));
-    context.print(containerTable(body));
+    context.print(containerTable(body, context.colour));
+  },
+};
+
+export const groups: Command = {
+  name: 'groups',
+  summary: 'list groups (services): desired and running replicas, revision',
+  usage: 'berth groups [--quiet] [--json]',
+  example: 'berth groups',
+  options: { quiet: { type: 'boolean', short: 'q' } },
+  async run(context) {
+    const { body } = await context.client().request<Group[]>('GET', '/api/groups');
+    if (context.json) return context.print(JSON.stringify(body));
+    if (context.values.quiet === true) return context.print(body.map((g) => g.id).join('\n'));
+    const ids = shortIds(body.map((g) => g.id));
+    context.print(
+      table(
+        body,
+        [
+          ['ID', (g) => ids.get(g.id as string)],
+          ['NAME', (g) => g.name],
+          ['IMAGE', (g) => g.image],
+          ['REPLICAS', (g) => `${(g as Group).replicas.running}/${(g as Group).desired}`],
+          ['REVISION', (g) => g.revision],
+          ['CREATED', (g) => ago((g as Group).createdAt)],
+        ],
+        context.colour,
+      ),
+    );
   },
 };
 
@@ -105,7 +206,7 @@ export const container: Command = {
   usage: 'berth container ID [--json]',
   example: 'berth container 01JD3XQ7',
   async run(context) {
-    const id = oneId(context);
+    const id = await oneId(context);
     const { body } = await context.client().request<Container>('GET', path(id));
     if (context.json) return context.print(JSON.stringify(body));
     context.print(details({ ...body, ports: body.ports.map(portText) }));
@@ -183,19 +284,13 @@ export const scale: Command = {
     const count = parseCount(countText, 'COUNT', 0);
     const timeoutSeconds = timeoutOf(context);
     const client = context.client();
-    // A group id first; anything else is a container the API resolves (id or unique prefix).
-    const isGroup = await client.request('GET', `/api/groups/${encodeURIComponent(id)}`).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof HttpError && error.status === 404) return false;
-        throw error;
-      },
-    );
+    // A group (id, short form, service name) first; anything else is a container.
+    const group = await resolveGroup(context, id);
     const { body: accepted } = await client.request<ScaleAccepted>(
       'POST',
-      isGroup
-        ? `/api/groups/${encodeURIComponent(id)}/scale?count=${count}`
-        : `${path(id, 'scale')}?count=${count}`,
+      group !== undefined
+        ? `/api/groups/${encodeURIComponent(group)}/scale?count=${count}`
+        : `${path(await resolveContainer(context, id), 'scale')}?count=${count}`,
     );
     if (context.values.detach === true) {
       return context.print(
@@ -228,19 +323,20 @@ export const scale: Command = {
 
 export const destroy: Command = {
   name: 'destroy',
-  summary: 'kill and remove a container; its group wants one less',
-  usage: 'berth destroy ID',
-  example: 'berth destroy 01JD3XQ7',
+  summary: "kill and remove containers; each one's group wants one less",
+  usage: 'berth destroy ID…',
+  example: 'berth destroy $(berth containers -q --group 01JD3XQ7)',
   async run(context) {
-    const id = oneId(context);
-    const { body } = await context
-      .client()
-      .request<{ container: string; position: number }>('DELETE', path(id));
-    context.print(
-      context.json
-        ? JSON.stringify(body)
-        : `Destroying ${body.container} (Docker removes it in a moment)`,
-    );
+    await eachContainer(context, async (id) => {
+      const { body } = await context
+        .client()
+        .request<{ container: string; position: number }>('DELETE', path(id));
+      context.print(
+        context.json
+          ? JSON.stringify(body)
+          : `Destroying ${body.container} (Docker removes it in a moment)`,
+      );
+    });
   },
 };
 
@@ -248,12 +344,15 @@ const lifecycle = (action: 'start' | 'stop' | 'restart', summary: string, done: 
   ({
     name: action,
     summary,
-    usage: `berth ${action} ID [--json]`,
+    usage: `berth ${action} ID… [--json]`,
     example: `berth ${action} 01JD3XQ7`,
     async run(context) {
-      const id = oneId(context);
-      const { body } = await context.client().request<Container>('POST', path(id, action));
-      context.print(context.json ? JSON.stringify(body) : `${done} ${body.id} (now ${body.state})`);
+      await eachContainer(context, async (id) => {
+        const { body } = await context.client().request<Container>('POST', path(id, action));
+        context.print(
+          context.json ? JSON.stringify(body) : `${done} ${body.id} (now ${body.state})`,
+        );
+      });
     },
   }) satisfies Command;
 
@@ -281,7 +380,7 @@ export const log: Command = {
     stderr: { type: 'boolean' },
   },
   async run(context) {
-    const id = oneId(context);
+    const id = await oneId(context);
     const tail = context.values.tail;
     const only = { stdout: context.values.stdout === true, stderr: context.values.stderr === true };
     const both = only.stdout === only.stderr; // neither flag (or both): every stream
@@ -296,9 +395,15 @@ export const log: Command = {
       if (typeof value === 'string') query.set(bound, value);
     }
     const client = context.client();
-    const response = await client.open('GET', `${path(id, 'logs')}?${query.toString()}`);
-    if (!response.ok) await client.fail(response);
-    if (response.body === null) return;
+    // Not fetch: its 300 s body timeout would end `--follow` of a quiet container.
+    const response = await openStream(
+      new URL(`${path(id, 'logs')}?${query.toString()}`, client.url),
+      client.headers(),
+    ).catch((error: unknown) => {
+      throw new CliError(`cannot reach Berth at ${client.url}: ${(error as Error).message}`);
+    });
+    if (response.statusCode !== 200)
+      client.failWith(response.statusCode ?? 0, await textOf(response).catch(() => ''));
     const decoder = new TextDecoder();
     // --json: an array of lines, or one JSON string per line while following (as `events`).
     const lines: string[] = [];
@@ -312,8 +417,8 @@ export const log: Command = {
       else lines.push(...complete);
     };
     try {
-      for await (const chunk of response.body) {
-        emit(decoder.decode(chunk as Uint8Array, { stream: true }), false);
+      for await (const chunk of response) {
+        emit(decoder.decode(chunk as Buffer, { stream: true }), false);
       }
     } catch (error) {
       throw new CliError(`the log stream broke off: ${(error as Error).message}`);

@@ -1,6 +1,6 @@
-import type { Command, Context } from '../command.js';
+import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { CliError } from '../client.js';
+import { followStream } from '../follow.js';
 import { printable, table } from '../output.js';
 
 type AuditEvent = { position: number; type: string; at: string; actor: string; message: string };
@@ -19,31 +19,6 @@ const FILTERS = [
 
 const line = (e: AuditEvent) =>
   printable(`${e.position}  ${e.at}  ${e.actor}  ${e.type}  ${e.message}`);
-
-/** Prints the change stream (SSE) until interrupted, one line (or JSON) per event. */
-const follow = async (context: Context, query: URLSearchParams) => {
-  const response = await context.client().open('GET', `/api/events/stream?${query.toString()}`);
-  if (!response.ok || response.body === null)
-    throw new CliError(`the change stream answered HTTP ${response.status}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = frame
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('');
-      if (data === '') continue;
-      if (frame.includes('event: error')) throw new CliError(`the change stream ended: ${data}`);
-      context.print(context.json ? data : line(JSON.parse(data) as AuditEvent));
-    }
-  }
-};
 
 export const events: Command = {
   name: 'events',
@@ -82,8 +57,13 @@ export const events: Command = {
       );
     }
     if (context.values.follow !== true) return;
+    // Nothing matched so far: every later match is new, so start at the beginning.
     const newest = body[body.length - 1]; // oldest first now
-    if (newest !== undefined) query.set('from', String(newest.position + 1)); // else: from now on
-    await follow(context, query);
+    await followStream(context.client(), {
+      from: newest === undefined ? 1 : newest.position + 1,
+      path: `/api/events/stream?${query.toString()}`,
+      onEvent: (data) => context.print(context.json ? data : line(JSON.parse(data) as AuditEvent)),
+      warn: context.warn,
+    });
   },
 };

@@ -1,4 +1,3 @@
-import { text } from 'node:stream/consumers';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { table } from '../output.js';
@@ -44,7 +43,7 @@ export const radd: Command = {
     const given = context.values.password as string | undefined;
     if (fromStdin === (given !== undefined))
       throw new UsageError('give the password with --password-stdin or -p, once');
-    const password = fromStdin ? (await text(process.stdin)).replace(/\r?\n$/, '') : given;
+    const password = fromStdin ? (await context.stdin()).replace(/\r?\n$/, '') : given;
     const { body } = await context
       .client()
       .request<Registry>('PUT', path(registry), { username, password });

@@ -16,7 +16,7 @@ import { serveCommand, type CommandResult, type NatsConnection } from '@berth/bu
 import { eventMetadataOf, fold, handleCommand } from '@berth/decider';
 import { UnauthenticatedError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import { accountDecider, type AccountCommand } from '../domain/account.js';
 import { adminsDecider } from '../domain/admins.js';
 
@@ -63,7 +63,7 @@ export const serveAccountCommands = (
       // Its own commandId: the deletion's events still count as not yet appended.
       {
         ...metadata,
-        commandId: newId(),
+        commandId: newCommandId(),
         correlationId: metadata.correlationId ?? metadata.commandId,
         causationId: metadata.commandId,
       },

@@ -2,7 +2,7 @@ import { unknownLoginsStream, type AccountEvents } from '@berth/contracts';
 import { eventMetadataOf } from '@berth/decider';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import type { z } from 'zod';
 
@@ -33,7 +33,7 @@ export const unknownLoginSummaries = (
         {
           type: 'LoginFailuresSummarized',
           data: summary,
-          metadata: eventMetadataOf({ commandId: newId(), actor: 'system' }),
+          metadata: eventMetadataOf({ commandId: newCommandId(), actor: 'system' }),
         },
       ]);
     } catch (error) {

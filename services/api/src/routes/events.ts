@@ -51,6 +51,9 @@ const parseQuery = <S extends z.ZodObject>(query: Record<string, string>, own: S
   return { filter: filter.data, params: params.data };
 };
 
+/** A comment this often keeps a quiet stream alive through clients' and proxies' idle timeouts. */
+const KEEP_ALIVE_MS = 15_000;
+
 const FEED: ChangeFeedOptions = { queueLimit: 10_000, batchSize: 500, flushMs: 25 };
 
 /**
@@ -125,7 +128,14 @@ export const eventRoutes = (
       const subscription = feedOf(events).follow(from, storeFilter(filter), ({ view }) =>
         matchesFilter(view, filter),
       );
-      stream.onAbort(() => subscription.close());
+      const keepAlive = setInterval(
+        () => void stream.write(': keep-alive\n\n').catch(() => undefined),
+        KEEP_ALIVE_MS,
+      );
+      stream.onAbort(() => {
+        clearInterval(keepAlive);
+        subscription.close();
+      });
       const cutOff = async (message: string) => {
         subscription.close();
         await Promise.race([
@@ -153,6 +163,7 @@ export const eventRoutes = (
           break;
         }
       }
+      clearInterval(keepAlive);
       await stream.close();
     });
   });

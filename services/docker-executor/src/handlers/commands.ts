@@ -10,7 +10,7 @@ import { serveCommand, type NatsConnection } from '@berth/bus';
 import { fold, type CommandOutcome } from '@berth/decider';
 import { NotFoundError, RejectedError, UnavailableError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import { dockerReason, startContainer } from '../docker-ops.js';
 import { containerDecider } from '../domain/container.js';
 import { recordOnContainer } from '../record.js';
@@ -33,6 +33,10 @@ export const serveLifecycleCommands = (
   untilDrained: (id: string) => Promise<void>,
 ) => {
   const act = async (action: Action, id: string, metadata: CommandMetadata) => {
+    // A retry (same command id) answers what the first did, without touching Docker again.
+    const earlier = await log.readCommand(metadata.commandId);
+    if (earlier.length > 0)
+      return { position: earlier[earlier.length - 1]?.position ?? 0, events: earlier };
     const state = fold(containerDecider, (await log.readStream(containerStream(id))) as never[]);
     if (state.status === 'none' || state.status === 'destroyed')
       throw new NotFoundError(`no container ${id}`, { field: 'id' });
@@ -55,7 +59,7 @@ export const serveLifecycleCommands = (
             ? metadata
             : {
                 ...metadata,
-                commandId: newId(),
+                commandId: newCommandId(),
                 correlationId: metadata.correlationId ?? metadata.commandId,
                 causationId: metadata.commandId,
               },

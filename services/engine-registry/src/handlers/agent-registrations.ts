@@ -3,7 +3,7 @@ import { hasValidJoinProof, type SecretKey } from '@berth/auth';
 import { AGENT_KEY_PREFIX, AgentRegistration } from '@berth/contracts';
 import { inspectEngine } from '@berth/docker';
 import type { EventLog } from '@berth/eventlog';
-import { newId } from '@berth/ids';
+import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { enginesInLog } from '../engines-in-log.js';
 import { decideEngine } from './commands.js';
@@ -20,7 +20,7 @@ export const followAgentRegistrations = async (
   logger: Logger,
   secretKey: SecretKey,
 ) => {
-  const metadata = (actor: string) => ({ commandId: newId(), actor });
+  const metadata = (actor: string) => ({ commandId: newCommandId(), actor });
   // Agents joining through the API put the same value again on every renewal: only a change is news.
   const lastSeen = new Map<string, string>();
 

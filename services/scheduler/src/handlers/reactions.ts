@@ -1,5 +1,5 @@
 import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contracts';
-import { newId } from '@berth/ids';
+import { newCommandId, newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { unhealthy, type ClusterView } from '../cluster-view.js';
 import type { ScheduleCommand, ScheduleState } from '../domain/schedule.js';
@@ -12,7 +12,7 @@ import type { ScheduleHandler } from '../start.js';
  */
 export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, logger: Logger) => {
   const run = async (command: ScheduleCommand, cause: RecordedEvent | undefined) => {
-    const commandId = cause?.id ?? newId();
+    const commandId = cause?.id ?? newCommandId();
     const metadata = {
       commandId,
       actor: 'scheduler',
