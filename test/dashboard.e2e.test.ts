@@ -4,7 +4,9 @@
 // has no Accounts; a bad form value shows the API's own message beside its field; the change
 // stream resumes after the connection drops. Screenshots of every page go to test/screenshots.
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Group } from '@berth/contracts';
@@ -47,11 +49,11 @@ const inDocker = (group: string) =>
 const shoot = (page: Page, name: string) =>
   page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
-const openAs = async (username: string, password: string, width = 1280) => {
+const openAs = async (username: string, password: string, width = 1280, url = berth.url) => {
   const context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
-  await page.goto(`${berth.url}/`);
+  await page.goto(`${url}/`);
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
@@ -165,4 +167,124 @@ it('runs, follows, scales and destroys a service from the browser, live, and sho
   await page.getByRole('heading', { level: 1, name: 'Change password' }).waitFor();
   await shoot(page, 'password');
   await page.context().close();
+});
+
+it("shows the API's own message beside the field a bad form value names, and runs nothing", async () => {
+  const page = await openAs('admin', 'dash-admin-1');
+  const api = apiClient(berth.url, () => adminToken);
+  const spec = { image: 'berth/busybox:test', memory: 3 };
+  const direct = await api.post('/api/containers', spec);
+  expect(direct.status).toBe(400);
+  const { error } = direct.body as { error: { field: string; message: string } };
+  expect(error.field).toBe('memory');
+  const groupsBefore = (await api.get<Group[]>('/api/groups')).body.length;
+
+  await nav(page, 'Services');
+  await page.getByLabel('Image', { exact: true }).fill(spec.image);
+  await page.getByLabel('Memory (MB)', { exact: true }).fill(String(spec.memory));
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  const message = page.locator('#run-memory-error');
+  await message.waitFor();
+  expect(await message.textContent()).toBe(error.message);
+  expect(await page.getByLabel('Memory (MB)', { exact: true }).getAttribute('aria-invalid')).toBe(
+    'true',
+  );
+  expect(
+    await page.getByLabel('Memory (MB)', { exact: true }).getAttribute('aria-describedby'),
+  ).toContain('run-memory-error');
+  await shoot(page, 'services-error');
+  expect((await api.get<Group[]>('/api/groups')).body.length).toBe(groupsBefore);
+  await page.context().close();
+});
+
+it('gives a user no Accounts, keeps it logged in across a reload, and at 390 px the nav wraps', async () => {
+  const page = await openAs('viewer', 'viewer-pass-1', 390);
+  const navigation = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Overview', 'Services', 'Containers', 'Engines', 'Events'])
+    expect(await navigation.getByRole('link', { name, exact: true }).count()).toBe(1);
+  expect(await navigation.getByRole('link', { name: 'Accounts' }).count()).toBe(0);
+  await shoot(page, 'overview-390');
+
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  expect(await page.getByLabel('Password', { exact: true }).count()).toBe(0);
+
+  await page.goto(`${berth.url}/#/accounts`);
+  await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+  await nav(page, 'Engines');
+  await page.locator('tr[data-engine="local"]').waitFor();
+  expect(await page.getByRole('heading', { name: 'Add an engine' }).count()).toBe(0);
+  await shoot(page, 'engines-390');
+  // Nothing is wider than the screen but the tables, which scroll inside their own box.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await shoot(page, 'login-390');
+  await page.context().close();
+});
+
+/**
+ * A TCP hop between the browser and Berth that the test can cut: `down()` closes every
+ * connection through it and refuses new ones until `up()`, as a dropped network would.
+ */
+const cuttableHop = async (target: URL) => {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    down: () => {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    up: () => {
+      open = true;
+    },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+};
+
+it('resumes the change stream with Last-Event-ID after the connection drops', async () => {
+  const hop = await cuttableHop(new URL(berth.url));
+  const page = await openAs('admin', 'dash-admin-1', 1280, hop.url);
+  await nav(page, 'Events');
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  const resumedFrom: string[] = [];
+  page.on('request', (request) => {
+    const id = request.headers()['last-event-id'];
+    if (request.url().includes('/api/events/stream') && id !== undefined) resumedFrom.push(id);
+  });
+  await markPage(page);
+
+  hop.down();
+  await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
+  // Happens while the page cannot hear: it must still show up once the stream resumes.
+  const api = apiClient(berth.url, () => adminToken);
+  const added = await api.post('/api/account', {
+    username: 'offline-made',
+    password: 'offline-pass-1',
+    role: 'user',
+  });
+  expect(added.status).toBe(201);
+  hop.up();
+
+  await page.locator('li[data-type="AccountAdded"]', { hasText: 'offline-made' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  expect(resumedFrom.length).toBeGreaterThan(0);
+  expect(await stillSamePage(page)).toBe('same page');
+  await page.context().close();
+  await hop.close();
 });

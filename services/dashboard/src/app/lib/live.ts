@@ -47,8 +47,19 @@ const pause = (ms: number, signal: AbortSignal) =>
     });
   });
 
+/**
+ * Where to resume if the first connection drops before it brings an event: after the newest
+ * event this account may see (a connection without `Last-Event-ID` starts at the log's head).
+ */
+const newestPosition = async () => {
+  const response = await fetch('/api/events?count=1', { headers: authHeaders() });
+  if (!response.ok) throw await failure(response);
+  const [newest] = (await response.json()) as AuditEvent[];
+  return String(newest?.position ?? 0);
+};
+
 const follow = async (signal: AbortSignal) => {
-  let lastEventId: string | undefined;
+  let lastEventId = await newestPosition().catch(() => undefined);
   let retryMs = 500;
   while (!signal.aborted) {
     try {
