@@ -216,7 +216,9 @@ it('gives a user no Accounts, keeps it logged in across a reload, and at 390 px 
   expect(await page.getByRole('heading', { name: 'Add an engine' }).count()).toBe(0);
   await shoot(page, 'engines-390');
   // Nothing is wider than the screen but the tables, which scroll inside their own box.
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+    390,
+  );
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
