@@ -18,6 +18,14 @@ let browser: Browser;
 let adminToken = '';
 const groups: string[] = [];
 
+/** The group's containers as the local Docker holds them. */
+const inDocker = (group: string) =>
+  execFileSync('docker', ['ps', '-aq', '--filter', `label=berth.group=${group}`], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   berth = await spawnBerth({ BERTH_ADMIN_PASSWORD: 'dash-admin-1', BERTH_LOCAL_ENGINE: 'auto' });
@@ -32,19 +40,18 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
 afterAll(async () => {
-  const api = apiClient(berth.url, () => adminToken);
-  for (const group of groups) await api.post(`/api/groups/${group}/scale?count=0`);
   await browser?.close();
-  await berth?.stop();
+  try {
+    const api = apiClient(berth.url, () => adminToken);
+    for (const group of groups) await api.post(`/api/groups/${group}/scale?count=0`);
+    for (const group of groups)
+      await within(30_000, `group ${group} gone from Docker`, () =>
+        Promise.resolve(inDocker(group).length === 0),
+      );
+  } finally {
+    await berth?.stop();
+  }
 });
-
-/** The group's containers as the local Docker holds them. */
-const inDocker = (group: string) =>
-  execFileSync('docker', ['ps', '-aq', '--filter', `label=berth.group=${group}`], {
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter(Boolean);
 
 const shoot = (page: Page, name: string) =>
   page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
