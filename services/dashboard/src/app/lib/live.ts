@@ -33,9 +33,9 @@ const changed = () => {
   soon ??= setTimeout(() => {
     soon = undefined;
     notify();
-  }, 150);
+  }, 300);
   if (later !== undefined) clearTimeout(later);
-  later = setTimeout(notify, 1200);
+  later = setTimeout(notify, 1500);
 };
 
 const pause = (ms: number, signal: AbortSignal) =>

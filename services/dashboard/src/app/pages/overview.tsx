@@ -11,12 +11,13 @@ const load = async (): Promise<View> => {
     get<ClusterInfo>('/api/cluster/info'),
     get<Engine[]>('/api/engines'),
     get<Group[]>('/api/groups'),
-    get<AuditEvent[]>('/api/events?count=500'),
+    get<AuditEvent[]>(`/api/events?count=${NEWEST}`),
   ]);
   return { info, engines, groups, events };
 };
 
 const MINUTES = 30;
+const NEWEST = 200;
 
 /** Events per minute over the last half hour, as bars. */
 export const Timeline = ({ events }: { events: AuditEvent[] }) => {
@@ -50,7 +51,8 @@ export const Timeline = ({ events }: { events: AuditEvent[] }) => {
         ))}
       </svg>
       <figcaption>
-        Events per minute, last {MINUTES} minutes ({total} in all)
+        Events per minute, last {MINUTES} minutes: {total}
+        {total >= NEWEST ? ' or more' : ''}
       </figcaption>
     </figure>
   );
