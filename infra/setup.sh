@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
 
 # Debian packages: the real components Berth runs and tests against.
-packages=(nats-server etcd-server docker.io busybox-static iproute2 util-linux haproxy docker-registry apache2-utils)
+# chromium (with a font) drives the dashboard's browser tests through playwright-core.
+packages=(nats-server etcd-server docker.io busybox-static iproute2 util-linux haproxy docker-registry apache2-utils chromium fonts-liberation)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

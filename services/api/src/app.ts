@@ -8,6 +8,7 @@ import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { mayAccess } from './access.js';
 import { idempotency } from './idempotency.js';
+import { dashboardRoutes, type StaticFiles } from './dashboard.js';
 import type { Gateway } from './gateway.js';
 import type { TrustedProxies } from './login/client-address.js';
 import type { LoginGuard } from './login/guard.js';
@@ -41,6 +42,8 @@ export type AppDeps = {
   secretKey: () => SecretKey | undefined;
   /** The most output a logs answer that does not follow carries (BERTH_LOGS_MAX_BYTES). */
   logsMaxBytes: number;
+  /** The web dashboard's files, served at `/` (none: no dashboard). */
+  dashboard?: StaticFiles;
 };
 
 const errorBody = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
@@ -111,6 +114,7 @@ export const createApp = (deps: AppDeps) => {
   containerRoutes(app, deps.gateway, deps.logsMaxBytes);
   registryRoutes(app, deps.gateway);
   eventRoutes(app, deps.gateway, deps.log, deps.streamLimits);
+  dashboardRoutes(app, deps.dashboard ?? new Map());
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.notFound, `no route for ${c.req.method} ${c.req.path}`), 404),

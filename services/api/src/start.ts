@@ -5,6 +5,7 @@ import type { NatsConnection } from '@berth/bus';
 import type { EventLog } from '@berth/eventlog';
 import { UnavailableError } from '@berth/errors';
 import { createApp, type ReadinessCheck } from './app.js';
+import { dashboardDir, loadStaticFiles } from './dashboard.js';
 import { natsGateway } from './gateway.js';
 import { kvCounters, openCounterBucket } from './login/counters.js';
 import { loginGuard } from './login/guard.js';
@@ -41,6 +42,9 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     if (nc === undefined) throw new UnavailableError('berth is still starting');
     return openCounterBucket(nc, config.login.countersTtlMs);
   });
+  const dashboard = loadStaticFiles(dashboardDir());
+  if (!dashboard.has('/index.html'))
+    deps.logger.warn('the dashboard is not built (npm run build): / serves nothing');
   const app = createApp({
     logger: deps.logger,
     gateway: natsGateway(deps.nats),
@@ -53,6 +57,7 @@ export const start = async (config: ApiConfig, deps: ApiDeps) => {
     streamLimits: config.streamLimits,
     secretKey: deps.secretKey,
     logsMaxBytes: config.logsMaxBytes,
+    dashboard,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
