@@ -108,6 +108,9 @@ const successResponse = (answer: Answer) => {
   };
 };
 
+const IDEMPOTENCY_KEY =
+  'A UUID naming this request: a retry with the same key (same account and route) answers the first outcome and changes nothing more.';
+
 const parameters = (op: Operation) => {
   const path = [...op.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
     name,
@@ -120,7 +123,9 @@ const parameters = (op: Operation) => {
   const fromQuery = Object.entries((query.properties ?? {}) as Record<string, JsonSchema>).map(
     ([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }),
   );
-  const headers = Object.entries(op.headers ?? {}).map(([name, description]) => ({
+  const retriable = (op.method === 'post' || op.method === 'delete') && op.open !== true;
+  const allHeaders = retriable ? { ...op.headers, 'Idempotency-Key': IDEMPOTENCY_KEY } : op.headers;
+  const headers = Object.entries(allHeaders ?? {}).map(([name, description]) => ({
     name,
     in: 'header',
     required: false,

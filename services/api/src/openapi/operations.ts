@@ -23,6 +23,8 @@ import {
   LoginBody,
   LoginResult,
   LogsParams,
+  RegistryCredentials,
+  RegistryCredentialsBody,
   ReplayReport,
   RunAccepted,
   RunBody,
@@ -391,6 +393,35 @@ const events: Operation[] = [
   },
 ];
 
+const registries: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/registries',
+    summary: 'List the registries pulls log in to (usernames only)',
+    tag: 'registries',
+    admin: true,
+    answer: json(200, z.array(RegistryCredentials), 'Every registry with stored credentials.'),
+  },
+  {
+    method: 'put',
+    path: '/api/registries/:registry',
+    summary: "Store a registry's credentials, the password sealed",
+    tag: 'registries',
+    admin: true,
+    body: RegistryCredentialsBody,
+    answer: json(200, RegistryCredentials, 'Stored; pulls from this registry use them.'),
+  },
+  {
+    method: 'delete',
+    path: '/api/registries/:registry',
+    summary: "Forget a registry's credentials",
+    tag: 'registries',
+    admin: true,
+    answer: empty,
+    errors: [404],
+  },
+];
+
 const operate: Operation[] = [
   {
     method: 'get',
@@ -419,6 +450,14 @@ const operate: Operation[] = [
   },
   {
     method: 'get',
+    path: '/',
+    summary: 'The web dashboard (its scripts and styles under /assets/)',
+    tag: 'operate',
+    open: true,
+    answer: { status: 200, kind: 'html', description: 'The dashboard page.' },
+  },
+  {
+    method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics of this process (`berth_*`)',
     tag: 'operate',
@@ -433,6 +472,7 @@ export const operations: readonly Operation[] = [
   ...accounts,
   ...engines,
   ...containers,
+  ...registries,
   ...events,
   ...operate,
 ];
