@@ -111,6 +111,10 @@ export const Engine = z.object({
   dockerVersion: z.string(),
   reservedCpus: z.number(),
   reservedMemory: z.number(),
+  /** Measured by Docker stats: percent of `cpus` in use; null while no recent sample. */
+  usedCpuPercent: z.number().nullable(),
+  /** Measured: MB in use by the engine's running containers (page cache excluded). */
+  usedMemory: z.number().nullable(),
   source: z.enum(['manual', 'agent']),
   tlsConfigured: z.boolean(),
   /** Plain TCP without TLS to an address outside the private ranges: anyone on the way can drive it. */
@@ -118,6 +122,22 @@ export const Engine = z.object({
   schedulable: z.boolean(),
 });
 export type Engine = z.infer<typeof Engine>;
+
+/**
+ * One sample of what an engine's running containers use, as its executor measured it with
+ * Docker stats. It is telemetry, published on the bus and never appended: usage is not a fact
+ * of the cluster's state and would fill the log.
+ */
+export const EngineUsageSample = z.object({
+  engine: z.string().max(64),
+  /** CPUs in use, summed over the running containers (1 = one CPU busy). */
+  usedCpus: z.number().min(0),
+  /** MB in use, summed over the running containers. */
+  usedMemory: z.number().min(0),
+  containers: z.number().int().min(0),
+  sampledAt: z.iso.datetime(),
+});
+export type EngineUsageSample = z.infer<typeof EngineUsageSample>;
 
 // --- Commands (engine-registry) ------------------------------------------------------------
 export const AddEngine = commandSchema('AddEngine', AddEngineBody);

@@ -61,6 +61,9 @@ export const ClusterInfo = z.object({
   memory: z.number(),
   reservedCpus: z.number(),
   reservedMemory: z.number(),
+  /** Measured, over the engines with a recent sample; null when none has one. */
+  usedCpuPercent: z.number().nullable(),
+  usedMemory: z.number().nullable(),
   containerCount: z.number().int(),
   engineCount: z.number().int(),
   imageCount: z.number().int(),

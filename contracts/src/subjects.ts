@@ -6,6 +6,8 @@ export const subjects = {
   query: (name: string) => `berth.query.${name}`,
   /** Request for a container's output, served by the docker-executor's queue group. */
   logs: 'berth.logs',
+  /** Measured usage of one engine, published by its executor (telemetry: never in the log). */
+  usage: 'berth.usage',
 } as const;
 
 export const queueGroupOf = (service: string) => `berth.${service}`;

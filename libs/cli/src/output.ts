@@ -61,3 +61,9 @@ export const details = (object: Record<string, unknown>) => {
     )
     .join('\n');
 };
+
+/** Measured usage as `docker stats` shows it; `-` while there is no recent sample. */
+export const usedCpu = (percent: number | null | undefined) =>
+  percent === null || percent === undefined ? '-' : `${percent.toFixed(1)}%`;
+export const usedMb = (mb: number | null | undefined) =>
+  mb === null || mb === undefined ? '-' : String(mb);

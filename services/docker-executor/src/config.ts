@@ -16,12 +16,22 @@ const Env = z.object({
     .int()
     .min(1)
     .default(DEFAULT_EXECUTOR.containerEventsPerMinute),
+  // 0 turns sampling off; below a second Docker stats would cost more than they tell.
+  BERTH_USAGE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 1000, 'is 0 (off) or at least 1000')
+    .default(DEFAULT_EXECUTOR.usageIntervalMs),
   BERTH_STOP_GRACE_SECONDS: z.coerce
     .number()
     .int()
     .min(0)
     .default(DEFAULT_EXECUTOR.stopGraceSeconds),
 });
+
+/** How often usage is sampled: one-machine mode reads it too. */
+export const readUsageIntervalMs = (env: Record<string, string | undefined>) =>
+  parseEnv(Env.pick({ BERTH_USAGE_INTERVAL_MS: true }), env).BERTH_USAGE_INTERVAL_MS;
 
 export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
@@ -34,6 +44,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
+      usageIntervalMs: e.BERTH_USAGE_INTERVAL_MS,
     },
   };
 };

@@ -36,6 +36,8 @@ export type ExecutorSettings = {
   routeDrainWaitMs: number;
   /** Docker events recorded one by one per container and minute; the rest are summed up. */
   containerEventsPerMinute: number;
+  /** How often each owned engine's usage is sampled with Docker stats; 0: never. */
+  usageIntervalMs: number;
 };
 
 export type WorkerContext = {

@@ -14,6 +14,7 @@ import { serveLifecycleCommands } from './handlers/commands.js';
 import { serveImageChanged } from './handlers/image-changed.js';
 import { serveLogs } from './handlers/logs.js';
 import { engineOwnership } from './ownership.js';
+import { reportUsage } from './usage-reporting.js';
 
 export type ExecutorConfig = ExecutorSettings & {
   /** The etcd lease behind each engine's election: how long a dead instance keeps it. */
@@ -27,6 +28,7 @@ export const DEFAULT_EXECUTOR: ExecutorConfig = {
   pullTimeoutMs: 600_000,
   routeDrainWaitMs: 10_000,
   containerEventsPerMinute: 20,
+  usageIntervalMs: 5000,
   leaseSeconds: 3,
   stopGraceSeconds: 10,
 };
@@ -125,9 +127,17 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
   );
   const logs = serveLogs(nc, log, docker, logger);
   const images = serveImageChanged(nc, { ...context, dockerTimeoutMs: settings.dockerTimeoutMs });
+  const usage = reportUsage(
+    nc,
+    () => workers.keys(),
+    (engine) => docker(engine, settings.dockerTimeoutMs),
+    settings.usageIntervalMs,
+    logger,
+  );
 
   return {
     stop: async () => {
+      usage.stop();
       await Promise.all([commands.stop(), logs.stop(), images.stop(), follower.stop()]);
       await Promise.all([...workers.values()].map((w) => w.stop()));
       await ownership.stop();

@@ -11,6 +11,7 @@ import {
 import { AccountsProjection } from './projections/accounts.js';
 import { ContainersProjection } from './projections/containers.js';
 import { EnginesProjection } from './projections/engines.js';
+import type { MeasuredUsage } from './usage.js';
 
 const ACCOUNT_EVENTS = new Set(Object.keys(AccountEvents));
 const ENGINE_EVENTS = new Set(Object.keys(EngineEvents));
@@ -58,10 +59,17 @@ export class ReadModel {
     return model;
   }
 
-  /** SPEC "cluster info": the pool's capacity and reservations, containers and images. */
-  clusterInfo(): ClusterInfo {
-    const { engineIds, ...totals } = this.engines.totals();
-    return { ...totals, ...this.containers.counts(engineIds) };
+  /**
+   * SPEC "cluster info": the pool's capacity, reservations and measured usage (which is not in
+   * the log, so `usage` supplies it), containers and images.
+   */
+  clusterInfo(usage: MeasuredUsage): ClusterInfo {
+    const { inPool, ...totals } = this.engines.totals();
+    return {
+      ...totals,
+      ...usage.total(inPool),
+      ...this.containers.counts(inPool.map((e) => e.id)),
+    };
   }
 
   /** Resolves true once the model has applied `position`, false after `timeoutMs`. */

@@ -5,8 +5,10 @@ import type { EventLog } from '@berth/eventlog';
 import type { Logger } from '@berth/log';
 import { anchorPeriodically, type Anchors } from './anchor.js';
 import { serveQueries } from './handlers/queries.js';
+import { followUsage } from './handlers/usage.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { ReadModel } from './read-model.js';
+import { MeasuredUsage } from './usage.js';
 
 export type ProjectorDeps = {
   nc: NatsConnection;
@@ -22,6 +24,8 @@ export type ProjectorDeps = {
   anchors?: Anchors | undefined;
   /** How often the head is anchored. */
   anchorEveryMs?: number;
+  /** A usage sample older than this is no longer shown (a few of the executors' periods). */
+  usageMaxAgeMs?: number;
 };
 
 /**
@@ -37,6 +41,7 @@ export const start = async ({
   checkpointEvery = 10_000,
   anchors,
   anchorEveryMs = 10_000,
+  usageMaxAgeMs = 20_000,
 }: ProjectorDeps) => {
   const saved =
     checkpointFile === undefined ? undefined : await loadCheckpoint(checkpointFile, log);
@@ -65,7 +70,9 @@ export const start = async ({
   });
   // Serve queries only once the model has caught up with the log as it was at start.
   await model.reached(await log.head(), 10 * 60_000);
-  const queries = serveQueries(nc, model, log, anchors, quotaDefaults);
+  const usage = new MeasuredUsage(usageMaxAgeMs);
+  const usageFeed = followUsage(nc, usage);
+  const queries = serveQueries(nc, model, log, anchors, quotaDefaults, usage);
   const anchoring =
     anchors === undefined
       ? undefined
@@ -82,6 +89,7 @@ export const start = async ({
     stop: async () => {
       untrack();
       await queries.stop();
+      usageFeed.stop();
       await anchoring?.stop();
       subscription.close();
       await following.catch(() => undefined);

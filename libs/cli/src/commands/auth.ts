@@ -1,5 +1,6 @@
 import { Client, forgetLogin, HttpError, saveLogin } from '../client.js';
 import { UsageError, type Command } from '../command.js';
+import { usedCpu, usedMb } from '../output.js';
 
 export const login: Command = {
   name: 'login',
@@ -73,20 +74,20 @@ export const passwd: Command = {
 
 export const clusterinfo: Command = {
   name: 'clusterinfo',
-  summary: 'total and reserved CPU and memory, engines, containers, images',
+  summary: 'total, reserved and used CPU and memory, engines, containers, images',
   usage: 'berth clusterinfo [--json]',
   example: 'berth clusterinfo',
   async run(context) {
     const { body } = await context
       .client()
-      .request<Record<string, number>>('GET', '/api/cluster/info');
+      .request<Record<string, number | null>>('GET', '/api/cluster/info');
     if (context.json) return context.print(JSON.stringify(body));
     const { cpus = 0, reservedCpus = 0, memory = 0, reservedMemory = 0 } = body;
     context.print(
       [
         `Engines:     ${body.engineCount}`,
-        `CPUs:        ${reservedCpus} of ${cpus} reserved`,
-        `Memory (MB): ${reservedMemory} of ${memory} reserved`,
+        `CPUs:        ${reservedCpus} of ${cpus} reserved, ${usedCpu(body.usedCpuPercent)} used`,
+        `Memory (MB): ${reservedMemory} of ${memory} reserved, ${usedMb(body.usedMemory)} used`,
         `Containers:  ${body.containerCount}`,
         `Images:      ${body.imageCount}`,
       ].join('\n'),

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { required, UsageError } from '../command.js';
-import { details, table } from '../output.js';
+import { details, table, usedCpu, usedMb } from '../output.js';
 
 type Engine = {
   id: string;
@@ -10,6 +10,8 @@ type Engine = {
   labels: string[];
   reservedCpus: number;
   reservedMemory: number;
+  usedCpuPercent: number | null;
+  usedMemory: number | null;
   health: { status: string; responseTimeMs: number | null };
   source: string;
   insecure: boolean;
@@ -17,7 +19,7 @@ type Engine = {
 
 export const engines: Command = {
   name: 'engines',
-  summary: 'list engines with health and reservations',
+  summary: 'list engines with health, reservations and measured usage',
   usage: 'berth engines [--json]',
   example: 'berth engines',
   async run(context) {
@@ -30,7 +32,9 @@ export const engines: Command = {
         ['HEALTH', (e) => (e as Engine).health.status],
         ['PING MS', (e) => (e as Engine).health.responseTimeMs],
         ['CPUS', (e) => `${String(e.reservedCpus)}/${String(e.cpus)}`],
+        ['CPU USED', (e) => usedCpu((e as Engine).usedCpuPercent)],
         ['MEMORY MB', (e) => `${String(e.reservedMemory)}/${String(e.memory)}`],
+        ['MEM USED MB', (e) => usedMb((e as Engine).usedMemory)],
         ['LABELS', (e) => e.labels],
         ['SOURCE', (e) => e.source],
       ]),

@@ -12,20 +12,22 @@ export const Badge = ({ value }: { value: string }) => (
 const percent = (used: number, total: number) =>
   total <= 0 ? 0 : Math.min(100, Math.round((used / total) * 100));
 
-/** How much of a capacity is reserved, as a bar with the numbers beside it. */
+/** How much of a capacity is reserved (or in use), as a bar with the numbers beside it. */
 export const Meter = ({
   label,
   used,
   total,
   unit,
+  verb = 'reserved',
 }: {
   label: string;
   used: number;
   total: number;
   unit: string;
+  verb?: string;
 }) => {
   const share = percent(used, total);
-  const text = `${label}: ${round(used)} of ${round(total)} ${unit} reserved (${share}%)`;
+  const text = `${label}: ${round(used)} of ${round(total)} ${unit} ${verb} (${share}%)`;
   return (
     <div class="meter">
       <div class="meter-label">
@@ -51,11 +53,23 @@ export const Meter = ({
   );
 };
 
-/** An engine's CPU and memory reserved against its capacity. */
+/** An engine's CPU and memory reserved against its capacity, and measured in use when known. */
 export const Reserved = ({ of }: { of: Engine }) => (
   <>
     <Meter label="CPU" used={of.reservedCpus} total={of.cpus} unit="CPUs" />
+    {of.usedCpuPercent !== null && (
+      <Meter
+        label="CPU in use"
+        used={(of.usedCpuPercent / 100) * of.cpus}
+        total={of.cpus}
+        unit="CPUs"
+        verb="in use"
+      />
+    )}
     <Meter label="Memory" used={of.reservedMemory} total={of.memory} unit="MB" />
+    {of.usedMemory !== null && (
+      <Meter label="Memory in use" used={of.usedMemory} total={of.memory} unit="MB" verb="in use" />
+    )}
   </>
 );
 

@@ -12,6 +12,7 @@ import type { EventLog } from '@berth/eventlog';
 import type { Anchors } from '../anchor.js';
 import type { ReadModel } from '../read-model.js';
 import { replayAndCompare } from '../replay.js';
+import type { MeasuredUsage } from '../usage.js';
 import { visibleTo } from '@berth/audit';
 import { listEvents } from './events.js';
 
@@ -25,6 +26,7 @@ export const serveQueries = (
   log: EventLog,
   anchors: Anchors | undefined,
   quotaDefaults: QuotaDefaults,
+  usage: MeasuredUsage,
 ) => {
   const caughtUp = async (atLeast: number | undefined) => {
     if (atLeast !== undefined && !(await model.reached(atLeast, WAIT_MS))) {
@@ -69,7 +71,7 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast }): Promise<ClusterInfo> => (
         await caughtUp(atLeast),
-        model.clusterInfo()
+        model.clusterInfo(usage)
       ),
     }),
     serveQuery(nc, {
@@ -143,7 +145,10 @@ export const serveQueries = (
       name: 'ListEngines',
       schema: Queries.ListEngines,
       service: SERVICE,
-      handle: async ({ atLeast }) => (await caughtUp(atLeast), model.engines.list()),
+      handle: async ({ atLeast }) => (
+        await caughtUp(atLeast),
+        model.engines.list().map((e) => usage.of(e))
+      ),
     }),
     serveQuery(nc, {
       name: 'GetEngine',
@@ -153,7 +158,7 @@ export const serveQueries = (
         await caughtUp(atLeast);
         const engine = model.engines.get(id);
         if (engine === undefined) throw new NotFoundError(`no engine ${id}`);
-        return engine;
+        return usage.of(engine);
       },
     }),
   ];

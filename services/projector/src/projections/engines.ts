@@ -5,9 +5,12 @@ import {
   type EngineEvent,
 } from '@berth/contracts';
 
+/** An engine as the log has it: everything a client reads but the measured usage. */
+export type EngineState = Omit<Engine, 'usedCpuPercent' | 'usedMemory'>;
+
 /** Engines with health and reservations, as GET /api/engines shows them. */
 export class EnginesProjection {
-  private readonly byId = new Map<string, Engine>();
+  private readonly byId = new Map<string, EngineState>();
 
   apply(event: EngineEvent): void {
     switch (event.type) {
@@ -61,16 +64,16 @@ export class EnginesProjection {
     }
   }
 
-  list(): Engine[] {
+  list(): EngineState[] {
     return [...this.byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  get(id: string): Engine | undefined {
+  get(id: string): EngineState | undefined {
     return this.byId.get(id);
   }
 
   /** Loads what `list()` returned. */
-  restore(engines: Engine[]): void {
+  restore(engines: EngineState[]): void {
     for (const engine of engines) this.byId.set(engine.id, engine);
   }
 
@@ -78,16 +81,16 @@ export class EnginesProjection {
   totals(): Pick<
     ClusterInfo,
     'cpus' | 'memory' | 'reservedCpus' | 'reservedMemory' | 'engineCount'
-  > & { engineIds: string[] } {
+  > & { inPool: EngineState[] } {
     const inPool = this.list().filter((e) => e.health.status !== 'lost');
-    const sum = (f: (e: Engine) => number) => inPool.reduce((total, e) => total + f(e), 0);
+    const sum = (f: (e: EngineState) => number) => inPool.reduce((total, e) => total + f(e), 0);
     return {
       cpus: sum((e) => e.cpus),
       memory: sum((e) => e.memory),
       reservedCpus: sum((e) => e.reservedCpus),
       reservedMemory: sum((e) => e.reservedMemory),
       engineCount: inPool.length,
-      engineIds: inPool.map((e) => e.id),
+      inPool,
     };
   }
 
@@ -100,7 +103,7 @@ export class EnginesProjection {
     }));
   }
 
-  private update(id: string, change: (engine: Engine) => Engine) {
+  private update(id: string, change: (engine: EngineState) => EngineState) {
     const engine = this.byId.get(id);
     if (engine !== undefined) this.byId.set(id, change(engine));
   }
