@@ -11,7 +11,13 @@ import { connectNats, sendCommand, type NatsConnection } from '@berth/bus';
 import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
 import { startEtcd, startNatsServer, type LocalEtcd, type LocalNats } from '@berth/local-infra';
-import { dockerContainers, startTestHosts, within, type TestHost } from '@berth/testkit';
+import {
+  dockerContainers,
+  dockerReservations,
+  startTestHosts,
+  within,
+  type TestHost,
+} from '@berth/testkit';
 
 const CPUS_PER_ENGINE = 2;
 const MEMORY_PER_ENGINE = 2048;
@@ -160,18 +166,7 @@ it('places exactly 60 of 100 concurrent runs, even when an executor is killed mi
   expect(new Set(containers.map((c) => c.Labels['berth.container'])).size).toBe(60);
 
   for (const host of hosts) {
-    const mine = await dockerContainers(host.dockerUrl, 'berth.container');
-    const limits = await Promise.all(
-      mine.map(async (c) => {
-        const r = await fetch(
-          `${host.dockerUrl.replace(/^tcp:/, 'http:')}/containers/${c.Id}/json`,
-        );
-        return ((await r.json()) as { HostConfig: { NanoCpus: number; Memory: number } })
-          .HostConfig;
-      }),
-    );
-    const cpus = limits.reduce((sum, l) => sum + l.NanoCpus, 0) / 1e9;
-    const memory = limits.reduce((sum, l) => sum + l.Memory, 0) / 1024 / 1024;
+    const { cpus, memory } = await dockerReservations(host.dockerUrl);
     expect(cpus).toBeLessThanOrEqual(CPUS_PER_ENGINE + 1e-9);
     expect(memory).toBeLessThanOrEqual(MEMORY_PER_ENGINE);
   }

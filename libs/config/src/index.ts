@@ -43,7 +43,8 @@ export const NatsEnv = z
     path: ['BERTH_NATS_PASSWORD'],
   })
   .transform((e) => ({
-    servers: e.BERTH_NATS_URL,
+    // Several URLs (a NATS cluster), comma-separated: the client fails over between them.
+    servers: e.BERTH_NATS_URL.split(',').map((url) => url.trim()),
     ...(e.BERTH_NATS_USER === undefined
       ? {}
       : { user: e.BERTH_NATS_USER, pass: e.BERTH_NATS_PASSWORD ?? '' }),

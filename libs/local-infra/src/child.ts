@@ -14,15 +14,26 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-export type Child = { pid: number; output: () => string; stop: () => Promise<void> };
+export type Child = {
+  pid: number;
+  output: () => string;
+  /** Whether it has exited (by itself or killed). */
+  exited: () => boolean;
+  stop: () => Promise<void>;
+};
 
 /**
  * Spawns a helper daemon that dies with us: `setpriv --pdeathsig` asks the kernel to send it
  * SIGTERM when this process exits, even by SIGKILL, so no child is ever left behind.
  */
-export const spawnChild = (command: string, args: string[]): Child => {
+export const spawnChild = (
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+): Child => {
   const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'TERM', command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -34,6 +45,7 @@ export const spawnChild = (command: string, args: string[]): Child => {
   return {
     pid: child.pid ?? -1,
     output: () => output,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

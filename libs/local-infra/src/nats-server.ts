@@ -18,6 +18,30 @@ export type LocalNats = {
   stop: () => Promise<void>;
 };
 
+/** A fresh user and password for servers on these loopback ports. */
+export const newAccess = (ports: number[]): NatsAccess => ({
+  servers: ports.map((port) => `nats://127.0.0.1:${port}`).join(','),
+  user: 'berth',
+  pass: randomBytes(24).toString('base64url'),
+});
+
+/** The environment of a cluster-mode service that reaches NATS with `access`. */
+export const natsEnv = (access: NatsAccess) => ({
+  BERTH_NATS_URL: access.servers,
+  BERTH_NATS_USER: access.user,
+  BERTH_NATS_PASSWORD: access.pass,
+});
+
+/** Waits until a client with `access` gets in (at every listed server when several). */
+export const untilNatsAnswers = async (access: NatsAccess) => {
+  for (const servers of access.servers.split(','))
+    await waitUntil(
+      `nats-server ${servers}`,
+      async () => (await connect({ ...access, servers, reconnect: false })).close(),
+      15_000,
+    );
+};
+
 /**
  * Starts Debian's `nats-server` on a free loopback port with a fresh password, and waits until
  * it takes clients. The password lives only in a 0600 config file under `dir` (never on the
@@ -30,11 +54,7 @@ export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
   // Made here so it is this user's alone; nats-server would make it 0750.
   mkdirSync(join(configDir, 'jetstream'), { recursive: true, mode: 0o700 });
   const port = await freePort();
-  const access: NatsAccess = {
-    servers: `nats://127.0.0.1:${port}`,
-    user: 'berth',
-    pass: randomBytes(24).toString('base64url'),
-  };
+  const access = newAccess([port]);
   const configFile = join(configDir, 'nats-server.conf');
   writeFileSync(
     configFile,
@@ -52,11 +72,7 @@ export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
     if (dir === undefined) rmSync(configDir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(
-      'nats-server',
-      async () => (await connect({ ...access, reconnect: false })).close(),
-      10_000,
-    );
+    await untilNatsAnswers(access);
   } catch (error) {
     await child.stop();
     removeOwnDir();
@@ -66,11 +82,7 @@ export const startNatsServer = async (dir?: string): Promise<LocalNats> => {
     url: access.servers,
     pid: child.pid,
     access,
-    env: {
-      BERTH_NATS_URL: access.servers,
-      BERTH_NATS_USER: access.user,
-      BERTH_NATS_PASSWORD: access.pass,
-    },
+    env: natsEnv(access),
     stop: async () => {
       await child.stop();
       removeOwnDir();

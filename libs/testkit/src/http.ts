@@ -1,9 +1,18 @@
 /** A JSON client for a running Berth, authenticated with a bearer token. */
 export const apiClient = (baseUrl: string, token: () => string) => {
-  const call = async <T = unknown>(method: string, path: string, body?: unknown) => {
+  const call = async <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token()}`,
+        'content-type': 'application/json',
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -18,7 +27,8 @@ export const apiClient = (baseUrl: string, token: () => string) => {
   return {
     call,
     get: <T = unknown>(path: string) => call<T>('GET', path),
-    post: <T = unknown>(path: string, body?: unknown) => call<T>('POST', path, body),
+    post: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', path, body, headers),
     delete: <T = unknown>(path: string) => call<T>('DELETE', path),
   };
 };
@@ -67,7 +77,28 @@ export const addHealthyEngine = async (
     10_000,
     `engine ${id} healthy`,
     async () =>
-      (await api.get<{ id: string; health: { status: string } }>(`/api/engines/${id}`)).body.health
-        .status === 'healthy',
+      // Another api instance's projector may not know the engine yet: a 404 until it does.
+      (await api.get<{ health?: { status: string } }>(`/api/engines/${id}`)).body.health?.status ===
+      'healthy',
   );
+};
+
+/**
+ * What the Berth containers on a Docker host reserve, read from Docker's own HostConfig (CPUs,
+ * MB): the sums an engine's capacity must cover.
+ */
+export const dockerReservations = async (dockerUrl: string) => {
+  const base = dockerUrl.replace(/^tcp:/, 'http:');
+  const limits = await Promise.all(
+    (await dockerContainers(dockerUrl, 'berth.container')).map(async (c) => {
+      const r = await fetch(`${base}/containers/${c.Id}/json`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      return ((await r.json()) as { HostConfig: { NanoCpus: number; Memory: number } }).HostConfig;
+    }),
+  );
+  return {
+    cpus: limits.reduce((sum, l) => sum + l.NanoCpus, 0) / 1e9,
+    memory: limits.reduce((sum, l) => sum + l.Memory, 0) / 1024 / 1024,
+  };
 };

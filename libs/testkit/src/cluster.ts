@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSecretKey } from '@berth/auth';
+import {
+  freePort,
+  spawnChild,
+  startEtcdCluster,
+  startNatsCluster,
+  waitUntil,
+  type Child,
+  type LocalEtcdCluster,
+  type LocalNatsCluster,
+} from '@berth/local-infra';
+
+/** Every service of a cluster, in the order they start (the api last: it fronts the others). */
+export const CLUSTER_SERVICES = [
+  'account',
+  'engine-registry',
+  'heartbeat',
+  'projector',
+  'scheduler',
+  'docker-executor',
+  'router',
+  'api',
+] as const;
+export type ClusterService = (typeof CLUSTER_SERVICES)[number];
+
+export type ClusterProcess = {
+  /** `<service>-<n>`, `nats-<n>` or `etcd-<n>`. */
+  name: string;
+  pid: number;
+  child: Child;
+};
+
+export type ClusterOptions = {
+  nats?: number;
+  etcd?: number;
+  /** Processes per service. */
+  instances?: number;
+  /** Extra environment for every service process. */
+  env?: Record<string, string>;
+  /**
+   * How to run one service: the argv after `node` (default: its built `main.js`; the bundle
+   * takes `['dist/berth.mjs', service]`).
+   */
+  command?: (service: ClusterService) => string[];
+};
+
+export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+const builtMain = (service: ClusterService) => [`services/${service}/dist/main.js`];
+
+/** For `waitUntil`: settles once `condition` is true. */
+const holds = (condition: boolean) =>
+  condition ? Promise.resolve() : Promise.reject(new Error('not yet'));
+
+const positive = (what: string, n: number) => {
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${what} must be a whole number ≥ 1, not ${n}`);
+};
+
+/**
+ * A real cluster on this machine: `nats` nats-servers and `etcd` etcd members on loopback, both
+ * requiring credentials, and `instances` separate processes of every service against them,
+ * sharing one SQLite log (RethinkDB when BERTH_RETHINKDB_URL is set). All data lives under one
+ * temporary directory named after the run id; `down()` stops everything and removes it.
+ */
+export const startCluster = async ({
+  nats: natsSize = 3,
+  etcd: etcdSize = 3,
+  instances = 2,
+  env: extraEnv = {},
+  command = builtMain,
+}: ClusterOptions = {}) => {
+  positive('nats', natsSize);
+  positive('etcd', etcdSize);
+  positive('instances', instances);
+  const runId = randomBytes(3).toString('hex');
+  const dir = join(tmpdir(), `berth-cluster-${runId}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const processes: ClusterProcess[] = [];
+  let nats: LocalNatsCluster | undefined;
+  let etcd: LocalEtcdCluster | undefined;
+  const down = async () => {
+    await Promise.all(processes.map((p) => p.child.stop()));
+    await nats?.stop();
+    await etcd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    [nats, etcd] = await Promise.all([
+      startNatsCluster(join(dir, 'nats'), natsSize),
+      startEtcdCluster(join(dir, 'etcd'), etcdSize),
+    ]);
+    processes.push(
+      ...nats.nodes.map((n) => ({ name: n.name, pid: n.pid, child: n.child })),
+      ...etcd.members.map((m) => ({ name: m.name, pid: m.pid, child: m.child })),
+    );
+    const rethinkdb = process.env.BERTH_RETHINKDB_URL ?? '';
+    const adminPassword = `admin-${randomBytes(12).toString('base64url')}`;
+    const env: Record<string, string> = {
+      ...nats.env,
+      ...etcd.env,
+      BERTH_SECRET_KEY: generateSecretKey(),
+      BERTH_ADMIN_PASSWORD: adminPassword,
+      ...(rethinkdb === ''
+        ? { BERTH_STORE: 'sqlite', BERTH_DATA_DIR: join(dir, 'data') }
+        : { BERTH_STORE: 'rethinkdb', BERTH_RETHINKDB_URL: rethinkdb }),
+      BERTH_LOG_LEVEL: 'info',
+      ...extraEnv,
+    };
+    mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
+    const apiUrls: string[] = [];
+    const started: { name: string; child: Child; ready: () => Promise<unknown> }[] = [];
+    for (const service of CLUSTER_SERVICES)
+      for (let i = 1; i <= instances; i++) {
+        const name = `${service}-${i}`;
+        const own: Record<string, string> = {};
+        let ready = (child: Child) => () => holds(child.output().includes('service ready'));
+        if (service === 'api') {
+          const port = await freePort();
+          const url = `http://127.0.0.1:${port}`;
+          apiUrls.push(url);
+          Object.assign(own, { BERTH_HOST: '127.0.0.1', BERTH_PORT: String(port) });
+          ready = () => async () => {
+            if ((await fetch(`${url}/healthz`)).status !== 200) throw new Error('not healthy');
+          };
+        }
+        if (service === 'router')
+          Object.assign(own, {
+            BERTH_ROUTER_HOST: '127.0.0.1',
+            BERTH_ROUTER_PORT: String(await freePort()),
+            BERTH_ROUTER_DIR: join(dir, name),
+          });
+        const child = spawnChild(process.execPath, command(service), {
+          ...process.env,
+          ...env,
+          ...own,
+        });
+        processes.push({ name, pid: child.pid, child });
+        started.push({ name, child, ready: ready(child) });
+      }
+    await Promise.all(
+      started.map(({ name, child, ready }) =>
+        waitUntil(name, ready, 90_000).catch((error: unknown) => {
+          throw new Error(`${name} did not start: ${child.output().slice(-2000)}`, {
+            cause: error,
+          });
+        }),
+      ),
+    );
+    const byName = (name: string) => {
+      const found = processes.find((p) => p.name === name);
+      if (found === undefined)
+        throw new Error(`no process ${name}; there are ${processes.map((p) => p.name).join(', ')}`);
+      return found;
+    };
+    return {
+      runId,
+      dir,
+      nats,
+      etcd,
+      /** The environment every service process got (secrets included: never log it). */
+      env,
+      adminPassword,
+      apiUrls,
+      processes,
+      byName,
+      /** Sends `signal` (SIGKILL unless told) to one process and waits until it is gone. */
+      kill: async (name: string, signal: NodeJS.Signals = 'SIGKILL') => {
+        const target = byName(name);
+        process.kill(target.pid, signal);
+        await waitUntil(`${name} gone`, () => holds(target.child.exited()), 10_000);
+      },
+      down,
+    };
+  } catch (error) {
+    await down();
+    throw error;
+  }
+};
