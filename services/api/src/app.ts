@@ -84,10 +84,12 @@ export const createApp = (deps: AppDeps) => {
 
   // Everything under /api and /account needs a session, and the role must allow the path.
   const guard = createMiddleware<{ Variables: { session: Session } }>(async (c, next) => {
-    const session = await authenticate(deps.gateway, {
-      authorization: c.req.header('authorization'),
-      access: c.req.header('x-access-token'),
-    });
+    const log = deps.log();
+    const session = await authenticate(
+      deps.gateway,
+      { authorization: c.req.header('authorization'), access: c.req.header('x-access-token') },
+      log === undefined ? undefined : () => log.head(),
+    );
     if (!mayAccess(session.role, c.req.method, c.req.path))
       throw new ForbiddenError(`role ${session.role} may not ${c.req.method} ${c.req.path}`);
     c.set('session', session);

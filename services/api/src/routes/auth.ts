@@ -41,10 +41,16 @@ export const credentialsOf = (headers: {
   return undefined;
 };
 
-/** Resolves the caller's session or throws 401; every route but login and healthz needs one. */
+/**
+ * Resolves the caller's session or throws 401; every route but login and healthz needs one.
+ * `head` gives the log's head: with several projectors, the one that answers may not yet know a
+ * session made a moment ago (through another), so an unknown token is asked again at the head
+ * before it is refused.
+ */
 export const authenticate = async (
   gateway: Gateway,
   headers: Parameters<typeof credentialsOf>[0],
+  head?: () => Promise<number>,
 ) => {
   const credentials = credentialsOf(headers);
   if (
@@ -54,9 +60,13 @@ export const authenticate = async (
   ) {
     throw new UnauthenticatedError('a token is required: Authorization: Bearer <token>');
   }
-  const session = await gateway.query<Session | null>('ResolveToken', {
-    tokenHash: tokenHash(credentials.token),
-  });
+  const resolve = (atLeast?: number) =>
+    gateway.query<Session | null>('ResolveToken', {
+      tokenHash: tokenHash(credentials.token),
+      ...(atLeast === undefined ? {} : { atLeast }),
+    });
+  let session = await resolve();
+  if (session === null && head !== undefined) session = await resolve(await head());
   const nameMatches =
     credentials.username === undefined ||
     credentials.username.toLowerCase() === session?.username.toLowerCase();
