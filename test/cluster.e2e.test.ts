@@ -1,0 +1,151 @@
+// A real cluster on one machine, as in production: 3 nats-servers and 3 etcd members with
+// credentials, every service as two processes, three Docker hosts. 200 runs are sent at once
+// while one NATS node, one etcd member, one scheduler and one executor are SIGKILLed in turn.
+// Afterwards Docker holds exactly the 200 replicas, no engine is over its CPU or memory, the
+// log verifies, and replaying it gives the live read model.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Container } from '@berth/contracts';
+import {
+  addHealthyEngine,
+  apiClient,
+  dockerContainers,
+  dockerReservations,
+  login,
+  startCluster,
+  startTestHosts,
+  within,
+  type Cluster,
+  type TestHost,
+} from '@berth/testkit';
+
+const RUNS = 200;
+const REPLICA = { cpus: 0.025, memory: 16 }; // 80 fit an engine of 2 CPUs: 200 fit three
+const ENGINE = { cpus: 2, memory: 2048 }; // what addHealthyEngine declares
+const VICTIMS = ['nats-2', 'etcd-2', 'scheduler-1', 'docker-executor-1'];
+
+let hosts: TestHost[];
+let downHosts: () => Promise<void>;
+let cluster: Cluster;
+let apis: ReturnType<typeof apiClient>[];
+
+const allInDocker = async () =>
+  (await Promise.all(hosts.map((h) => dockerContainers(h.dockerUrl, 'berth.container')))).flat();
+
+beforeAll(async () => {
+  ({ hosts, down: downHosts } = await startTestHosts(3));
+  cluster = await startCluster({
+    nats: 3,
+    etcd: 3,
+    instances: 2,
+    // The services as production runs them: the one bundle, a service by name.
+    command: (service) => ['dist/berth.mjs', service],
+    env: {
+      // Longer than etcd's client takes to move off a killed member: with the default 3 s a
+      // lease can expire meanwhile and two executors work one engine for a moment.
+      BERTH_EXECUTOR_LEASE_SECONDS: '10',
+      // The test is about the cluster surviving kills, not quotas.
+      BERTH_DEFAULT_QUOTA_REPLICAS: '1000',
+      BERTH_DEFAULT_QUOTA_CPUS: '1000',
+      BERTH_DEFAULT_QUOTA_MEMORY_MB: '1000000',
+      BERTH_USAGE_INTERVAL_MS: '0',
+    },
+  });
+  const token = await login(cluster.apiUrls[0] ?? '', 'admin', cluster.adminPassword);
+  apis = cluster.apiUrls.map((url) => apiClient(url, () => token));
+  for (const host of hosts)
+    await addHealthyEngine(apis[0] as (typeof apis)[number], `host-${host.index}`, host.dockerUrl);
+}, 240_000);
+
+afterAll(async () => {
+  await cluster?.down();
+  await downHosts?.();
+});
+
+/**
+ * One run, as a careful client sends it: with an Idempotency-Key, retried (alternating api
+ * instances) while the cluster answers 5xx or not at all, so a retry is the same command.
+ */
+const run = async (i: number) => {
+  const key = randomUUID();
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const api = apis[(i + attempt) % apis.length] as (typeof apis)[number];
+    const answer = await api
+      .post(
+        '/api/containers',
+        { image: 'berth/busybox:test', cmd: ['sleep', '3600'], ...REPLICA },
+        { 'idempotency-key': key },
+      )
+      .catch((error: unknown) => ({ status: 0, body: String(error) }));
+    if (answer.status < 500 && answer.status !== 0) return { ...answer, attempts: attempt + 1 };
+    if (Date.now() - started > 90_000) return { ...answer, attempts: attempt + 1 };
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+};
+
+it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etcd member, a scheduler and an executor', async () => {
+  const started = Date.now();
+  const answers = Promise.all(Array.from({ length: RUNS }, (_, i) => run(i)));
+
+  // Kill one of each in turn while the runs are placed and created.
+  const kills: string[] = [];
+  await within(60_000, 'first containers', async () => (await allInDocker()).length >= 10);
+  for (const victim of VICTIMS) {
+    await cluster.kill(victim);
+    kills.push(`${victim} at ${(await allInDocker()).length} containers`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+
+  const settled = await answers;
+  const statuses = settled.reduce<Record<number, number>>(
+    (count, a) => ({ ...count, [a.status]: (count[a.status] ?? 0) + 1 }),
+    {},
+  );
+  expect(statuses, JSON.stringify(settled.filter((a) => a.status !== 202).slice(0, 3))).toEqual({
+    202: RUNS,
+  });
+  const retried = settled.filter((a) => a.attempts > 1).length;
+
+  const tookMs = await within(120_000, `${RUNS} running in Docker`, async () => {
+    const now = await allInDocker();
+    return now.length >= RUNS && now.every((c) => c.State === 'running');
+  }).catch(async (error: unknown) => {
+    const perHost = await Promise.all(
+      hosts.map(async (h) => (await dockerContainers(h.dockerUrl, 'berth.container')).length),
+    );
+    console.log(`in Docker per host: ${perHost.join(' ')}`);
+    for (const p of cluster.processes.filter((p) => /executor|scheduler/.test(p.name)))
+      console.log(p.name, p.child.output().slice(-3000));
+    throw error;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // nothing more appears
+  const inDocker = await allInDocker();
+  expect(inDocker).toHaveLength(RUNS);
+  const ids = inDocker.map((c) => c.Labels['berth.container']);
+  expect(new Set(ids).size).toBe(RUNS);
+
+  // The read model (from either api instance) names the same containers Docker holds.
+  const expected = JSON.stringify([...ids].sort());
+  for (const api of apis)
+    await within(10_000, 'the read model lists what Docker holds', async () => {
+      const listed = (await api.get<Container[]>('/api/containers')).body;
+      return JSON.stringify(listed.map((c) => c.id).sort()) === expected;
+    });
+  for (const host of hosts) {
+    const reserved = await dockerReservations(host.dockerUrl);
+    expect(reserved.cpus).toBeLessThanOrEqual(ENGINE.cpus + 1e-9);
+    expect(reserved.memory).toBeLessThanOrEqual(ENGINE.memory);
+  }
+
+  const verified = await (apis[1] as (typeof apis)[number]).post('/api/admin/verify');
+  expect(verified).toMatchObject({ status: 200, body: { ok: true } });
+  const replayed = await (apis[0] as (typeof apis)[number]).post<{ equal: boolean }>(
+    '/api/admin/replay',
+  );
+  expect(replayed).toMatchObject({ status: 200, body: { equal: true, differences: [] } });
+
+  console.log(
+    `${RUNS} runs, ${retried} retried; killed ${kills.join(', ')}; all running ${tookMs} ms after the last 202; ${Date.now() - started} ms in all`,
+  );
+}, 400_000);
