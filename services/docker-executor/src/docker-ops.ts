@@ -183,3 +183,23 @@ export const removeContainer = async (docker: Docker, name: string) => {
 /** The host clients reach published ports on: the engine's address, or loopback for a socket. */
 export const engineHostOf = (addr: string) =>
   addr.startsWith('tcp://') ? new URL(addr.replace(/^tcp:/, 'http:')).hostname : '127.0.0.1';
+
+/**
+ * Runs an idempotent Docker step again when it failed without an answer from Docker (a reset
+ * connection, a timeout: a busy daemon), at most `attempts` times in all. An answer, even an
+ * error such as "No such image", is final. Creating by name is idempotent (409 finds it).
+ */
+export const againOnNoAnswer = async <T>(
+  step: () => Promise<T>,
+  attempts = 3,
+  delayMs = 1000,
+): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (statusOf(error) !== undefined || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+};

@@ -7,6 +7,7 @@ import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import {
   createOptions,
+  againOnNoAnswer,
   createOrFind,
   dockerReason,
   engineHostOf,
@@ -208,8 +209,10 @@ export class EngineWorker {
         void this.countImages(docker);
       }
       const secretEnv = openSecretEnv(group.spec, this.ctx.secretKey);
-      container = await createOrFind(docker, createOptions(replica, group.spec, secretEnv));
-      await startContainer(container);
+      const options = createOptions(replica, group.spec, secretEnv);
+      const made = await againOnNoAnswer(() => createOrFind(docker, options));
+      container = made;
+      await againOnNoAnswer(() => startContainer(made));
       const addr = this.ctx.view.engines.get(this.engine)?.addr ?? '';
       // Without ports, a fresh create already said all there is to know (its id): no inspect.
       const { dockerId, ports } =
