@@ -2,16 +2,19 @@
 // credentials, every service as two processes, three Docker hosts. 200 runs are sent at once
 // while one NATS node, one etcd member, one scheduler and one executor are SIGKILLed in turn.
 // Afterwards Docker holds exactly the 200 replicas, no engine is over its CPU or memory, the
-// log verifies, and replaying it gives the live read model.
+// log verifies, and replaying it gives the live read model. The third host joins as an operator's
+// would: its agent runs there from the image infra/image.sh assembles.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Container } from '@berth/contracts';
+import type { Container, Engine } from '@berth/contracts';
 import {
   addHealthyEngine,
   apiClient,
   dockerContainers,
   dockerReservations,
   login,
+  runAgentImage,
   startCluster,
   startTestHosts,
   within,
@@ -21,7 +24,6 @@ import {
 
 const RUNS = 200;
 const REPLICA = { cpus: 0.025, memory: 16 }; // 80 fit an engine of 2 CPUs: 200 fit three
-const ENGINE = { cpus: 2, memory: 2048 }; // what addHealthyEngine declares
 const VICTIMS = ['nats-2', 'etcd-2', 'scheduler-1', 'docker-executor-1'];
 
 let hosts: TestHost[];
@@ -33,8 +35,11 @@ const allInDocker = async () =>
   (await Promise.all(hosts.map((h) => dockerContainers(h.dockerUrl, 'berth.container')))).flat();
 
 beforeAll(async () => {
+  if (!existsSync('dist/berth.mjs'))
+    throw new Error('no dist/berth.mjs: run `npm run build` first');
   ({ hosts, down: downHosts } = await startTestHosts(3));
   cluster = await startCluster({
+    apiHost: '0.0.0.0', // the third host's agent joins through it
     nats: 3,
     etcd: 3,
     instances: 2,
@@ -53,9 +58,25 @@ beforeAll(async () => {
   });
   const token = await login(cluster.apiUrls[0] ?? '', 'admin', cluster.adminPassword);
   apis = cluster.apiUrls.map((url) => apiClient(url, () => token));
-  for (const host of hosts)
+  const [first, second, third] = hosts as [TestHost, TestHost, TestHost];
+  for (const host of [first, second])
     await addHealthyEngine(apis[0] as (typeof apis)[number], `host-${host.index}`, host.dockerUrl);
-}, 240_000);
+  const joinToken = (
+    await (apis[0] as (typeof apis)[number]).get<{ token: string }>('/api/agents/join-token')
+  ).body.token;
+  await runAgentImage(third, `berth:${cluster.runId}`, {
+    BERTH_URL: `http://${third.peerAddress}:${new URL(cluster.apiUrls[1] ?? '').port}`,
+    BERTH_JOIN_TOKEN: joinToken,
+    BERTH_AGENT_ID: `host-${third.index}`,
+    BERTH_DOCKER_URL: third.dockerUrl,
+  });
+  await within(60_000, 'the agent-joined host healthy', async () => {
+    const engine = await (apis[0] as (typeof apis)[number]).get<Engine>(
+      `/api/engines/host-${third.index}`,
+    );
+    return engine.status === 200 && engine.body.health.status === 'healthy';
+  });
+}, 300_000);
 
 afterAll(async () => {
   await cluster?.down();
@@ -132,10 +153,12 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
       const listed = (await api.get<Container[]>('/api/containers')).body;
       return JSON.stringify(listed.map((c) => c.id).sort()) === expected;
     });
+  const engines = (await (apis[0] as (typeof apis)[number]).get<Engine[]>('/api/engines')).body;
   for (const host of hosts) {
+    const engine = engines.find((e) => e.id === `host-${host.index}`);
     const reserved = await dockerReservations(host.dockerUrl);
-    expect(reserved.cpus).toBeLessThanOrEqual(ENGINE.cpus + 1e-9);
-    expect(reserved.memory).toBeLessThanOrEqual(ENGINE.memory);
+    expect(reserved.cpus).toBeLessThanOrEqual((engine?.cpus ?? 0) + 1e-9);
+    expect(reserved.memory).toBeLessThanOrEqual(engine?.memory ?? 0);
   }
 
   const verified = await (apis[1] as (typeof apis)[number]).post('/api/admin/verify');

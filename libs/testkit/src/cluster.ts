@@ -39,6 +39,8 @@ export type ClusterOptions = {
   etcd?: number;
   /** Processes per service. */
   instances?: number;
+  /** Where the api processes listen (127.0.0.1; 0.0.0.0 for agents on test hosts). */
+  apiHost?: string;
   /** Extra environment for every service process. */
   env?: Record<string, string>;
   /**
@@ -71,6 +73,7 @@ export const startCluster = async ({
   nats: natsSize = 3,
   etcd: etcdSize = 3,
   instances = 2,
+  apiHost = '127.0.0.1',
   env: extraEnv = {},
   command = builtMain,
 }: ClusterOptions = {}) => {
@@ -123,7 +126,7 @@ export const startCluster = async ({
           const port = await freePort();
           const url = `http://127.0.0.1:${port}`;
           apiUrls.push(url);
-          Object.assign(own, { BERTH_HOST: '127.0.0.1', BERTH_PORT: String(port) });
+          Object.assign(own, { BERTH_HOST: apiHost, BERTH_PORT: String(port) });
           ready = () => async () => {
             if ((await fetch(`${url}/healthz`)).status !== 200) throw new Error('not healthy');
           };
