@@ -46,9 +46,6 @@ beforeAll(async () => {
     // The services as production runs them: the one bundle, a service by name.
     command: (service) => ['dist/berth.mjs', service],
     env: {
-      // Longer than etcd's client takes to move off a killed member: with the default 3 s a
-      // lease can expire meanwhile and two executors work one engine for a moment.
-      BERTH_EXECUTOR_LEASE_SECONDS: '10',
       // The test is about the cluster surviving kills, not quotas.
       BERTH_DEFAULT_QUOTA_REPLICAS: '1000',
       BERTH_DEFAULT_QUOTA_CPUS: '1000',
