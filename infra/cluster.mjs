@@ -23,11 +23,11 @@ try {
   process.exit(2);
 }
 
-mkdirSync(state, { recursive: true, mode: 0o700 });
 const cluster = await startCluster(options).catch((error) => {
   console.error(error.message);
   process.exit(1);
 });
+mkdirSync(state, { recursive: true, mode: 0o700 });
 writeFileSync(join(state, 'pid'), String(process.pid));
 writeFileSync(
   join(state, 'cluster.env'),
