@@ -87,25 +87,33 @@ export const startCluster = async ({
   let nats: LocalNatsCluster | undefined;
   let etcd: LocalEtcdCluster | undefined;
   const down = async () => {
-    await Promise.all(processes.map((p) => p.child.stop()));
+    // The services first, while the bus they drain to is still there.
+    const infra = (p: ClusterProcess) => /^(nats|etcd)-\d+$/.test(p.name);
+    await Promise.all(processes.filter((p) => !infra(p)).map((p) => p.child.stop()));
     await nats?.stop();
     await etcd?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    [nats, etcd] = await Promise.all([
+    // Both settle before going on, so down() stops the one that started when the other failed.
+    const [natsStarted, etcdStarted] = await Promise.allSettled([
       startNatsCluster(join(dir, 'nats'), natsSize),
       startEtcdCluster(join(dir, 'etcd'), etcdSize),
     ]);
+    if (natsStarted.status === 'fulfilled') nats = natsStarted.value;
+    if (etcdStarted.status === 'fulfilled') etcd = etcdStarted.value;
+    if (natsStarted.status === 'rejected') throw natsStarted.reason;
+    if (etcdStarted.status === 'rejected') throw etcdStarted.reason;
+    const [natsCluster, etcdCluster] = [natsStarted.value, etcdStarted.value];
     processes.push(
-      ...nats.nodes.map((n) => ({ name: n.name, pid: n.pid, child: n.child })),
-      ...etcd.members.map((m) => ({ name: m.name, pid: m.pid, child: m.child })),
+      ...natsCluster.nodes.map((n) => ({ name: n.name, pid: n.pid, child: n.child })),
+      ...etcdCluster.members.map((m) => ({ name: m.name, pid: m.pid, child: m.child })),
     );
     const rethinkdb = process.env.BERTH_RETHINKDB_URL ?? '';
     const adminPassword = `admin-${randomBytes(12).toString('base64url')}`;
     const env: Record<string, string> = {
-      ...nats.env,
-      ...etcd.env,
+      ...natsCluster.env,
+      ...etcdCluster.env,
       BERTH_SECRET_KEY: generateSecretKey(),
       BERTH_ADMIN_PASSWORD: adminPassword,
       ...(rethinkdb === ''
@@ -163,8 +171,8 @@ export const startCluster = async ({
     return {
       runId,
       dir,
-      nats,
-      etcd,
+      nats: natsCluster,
+      etcd: etcdCluster,
       /** The environment every service process got (secrets included: never log it). */
       env,
       adminPassword,
