@@ -55,3 +55,34 @@ it('reports as lag the events of its filter it has not reacted to yet, not other
   await follower.stop();
   expect(await metricsText()).not.toContain('follower="test-pm"');
 });
+
+it('freshens commands that ask together with one read, and never misses an earlier append', async () => {
+  let reads = 0;
+  const counted = {
+    ...log,
+    readAll: (...args: Parameters<typeof log.readAll>) => (reads++, log.readAll(...args)),
+  };
+  const seen: number[] = [];
+  const follower = catchUpThenReact(
+    counted,
+    { types: ['Fresh'] },
+    (event) => void seen.push(event.position),
+    () => Promise.resolve(),
+  );
+  await follower.caughtUp;
+  await log.append('fresh', 0, events('Fresh', 5));
+  await log.append('noise', 0, events('Unwatched', 20));
+  reads = 0;
+  await Promise.all(Array.from({ length: 50 }, () => follower.freshen()));
+  expect(reads).toBe(1);
+  const fresh = (await log.readAll(1, { filter: { types: ['Fresh'] } })).map((e) => e.position);
+  expect(seen).toEqual(fresh); // each once, in order
+  reads = 0;
+  await follower.freshen(); // nothing new: the head says so, nothing is read
+  expect(reads).toBe(0);
+  const head = await log.head();
+  await log.append('fresh', 5, events('Fresh', 2));
+  await follower.freshen();
+  expect(seen.slice(-2)).toEqual([head + 1, head + 2]);
+  await follower.stop();
+});

@@ -47,8 +47,10 @@ export const catchUpThenReact = (
     apply(event);
     applied = event.position;
   };
+  // Positions up to here were read by `freshen`: those of other types need no second look.
+  let scanned = 0;
   const readUpTo = async (head: number) => {
-    let from = applied + 1;
+    let from = Math.max(applied, scanned) + 1;
     while (!stopped && from <= head) {
       const page = await log.readAll(from, { filter, limit: PAGE });
       for (const event of page) if (event.position <= head) applyOnce(event);
@@ -56,6 +58,7 @@ export const catchUpThenReact = (
       if (page.length < PAGE || last === undefined) break;
       from = last.position + 1;
     }
+    if (!stopped) scanned = Math.max(scanned, head);
   };
 
   const running = (async () => {
@@ -72,9 +75,22 @@ export const catchUpThenReact = (
     }
   })();
 
+  // Commands that arrive together share one read of what is new, rather than each reading it.
+  let reading: { head: number; done: Promise<void> } | undefined;
+  const freshen = async () => {
+    const head = await log.head();
+    if (Math.max(applied, scanned) >= head) return;
+    if (reading !== undefined && reading.head >= head) return reading.done;
+    const done = readUpTo(head).finally(() => {
+      if (reading?.done === done) reading = undefined;
+    });
+    reading = { head, done };
+    return done;
+  };
+
   return {
     caughtUp,
-    freshen: async () => readUpTo(await log.head()),
+    freshen,
     stop: async () => {
       untrack();
       stopped = true;

@@ -76,4 +76,19 @@ describe('hollow engines through dockerode', () => {
     expect(output.readUInt8(0)).toBe(1);
     expect(output.subarray(8).toString()).toBe('hollow container logger\n');
   });
+
+  it('serves one-shot stats whose CPU counters grow while the container runs', async () => {
+    const container = await client(1).createContainer({ name: 'busy', Image: IMAGE });
+    await container.start();
+    const read = () => container.stats({ stream: false, 'one-shot': true });
+    const first = await read();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await read();
+    expect(second.cpu_stats.online_cpus).toBe(4);
+    expect(second.cpu_stats.cpu_usage.total_usage).toBeGreaterThan(
+      first.cpu_stats.cpu_usage.total_usage,
+    );
+    expect(second.cpu_stats.system_cpu_usage).toBeGreaterThan(first.cpu_stats.system_cpu_usage);
+    expect(second.memory_stats.usage).toBeGreaterThan(0);
+  });
 });

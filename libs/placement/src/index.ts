@@ -39,23 +39,34 @@ export const score = (engine: Candidate, demand: Demand): number =>
   (1 - (engine.reservedCpus + demand.cpus) / engine.cpus) * 65 +
   (1 - (engine.reservedMemory + demand.memory) / engine.memory) * 35;
 
-/** The best engine for one replica, or undefined when none fits. Ties go to the lower id. */
+/** Whether `engine`, scoring `s`, is better than the best so far. Ties go to the lower id. */
+const beats = (engine: Candidate, s: number, best: Candidate | undefined, bestScore: number) =>
+  s > bestScore || (s === bestScore && best !== undefined && engine.id < best.id);
+
+/**
+ * The best engine for one replica, or undefined when none fits. Ties go to the lower id. One
+ * pass and no arrays: it runs once per replica over every engine.
+ */
 export const placeOne = (engines: readonly Candidate[], demand: Demand): Candidate | undefined => {
-  const fitting = engines.filter((engine) => fits(engine, demand));
-  const withImage =
-    demand.preferImage === true && demand.image !== undefined
-      ? fitting.filter((e) => e.images?.includes(demand.image ?? ''))
-      : [];
+  const image = demand.preferImage === true ? demand.image : undefined;
   let best: Candidate | undefined;
   let bestScore = -Infinity;
-  for (const engine of withImage.length > 0 ? withImage : fitting) {
+  let withImage: Candidate | undefined;
+  let withImageScore = -Infinity;
+  for (const engine of engines) {
+    if (!fits(engine, demand)) continue;
     const s = score(engine, demand);
-    if (s > bestScore || (s === bestScore && best !== undefined && engine.id < best.id)) {
+    if (beats(engine, s, best, bestScore)) {
       best = engine;
       bestScore = s;
     }
+    const hasImage = image !== undefined && engine.images?.includes(image) === true;
+    if (hasImage && beats(engine, s, withImage, withImageScore)) {
+      withImage = engine;
+      withImageScore = s;
+    }
   }
-  return best;
+  return withImage ?? best;
 };
 
 export type BatchPlacement = {

@@ -43,6 +43,8 @@ export class ClusterView {
   private readonly placedAt = new Map<string, number>();
   private readonly startedAt = new Map<string, number>();
   private readonly healthyAt = new Map<string, number>();
+  /** The pool as of the engines now, built again only when one of them changes. */
+  private pooled: Pool | undefined;
 
   apply(recorded: RecordedEvent): void {
     const event = recorded as unknown as EngineEvent | ContainerEvent;
@@ -53,10 +55,12 @@ export class ClusterView {
         const status =
           previous === undefined || previous.status === 'lost' ? 'pending' : previous.status;
         this.engines.set(id, { id, cpus, memory, labels, status });
+        this.pooled = undefined;
         return;
       }
       case 'EngineRemoved':
         this.engines.delete(event.data.id);
+        this.pooled = undefined;
         return;
       case 'EngineLost':
         this.setStatus(event.data.id, 'lost');
@@ -118,15 +122,17 @@ export class ClusterView {
     this.down.delete(container);
   }
 
-  /** Engines placement may consider; only healthy ones are schedulable. */
+  /**
+   * Engines placement may consider; only healthy ones are schedulable. The same frozen array
+   * serves every command until an engine changes: a thousand engines are not copied per command.
+   */
   pool(): Pool {
-    return [...this.engines.values()].map(({ id, cpus, memory, labels, status }) => ({
-      id,
-      cpus,
-      memory,
-      labels,
-      schedulable: status === 'healthy',
-    }));
+    this.pooled ??= Object.freeze(
+      [...this.engines.values()].map(({ id, cpus, memory, labels, status }) =>
+        Object.freeze({ id, cpus, memory, labels, schedulable: status === 'healthy' }),
+      ),
+    );
+    return this.pooled;
   }
 
   /** Why replicas on this engine must move, or undefined while it may still serve them. */
@@ -140,6 +146,8 @@ export class ClusterView {
 
   private setStatus(id: string, status: EngineView['status']) {
     const engine = this.engines.get(id);
-    if (engine !== undefined) engine.status = status;
+    if (engine === undefined || engine.status === status) return;
+    engine.status = status;
+    this.pooled = undefined;
   }
 }

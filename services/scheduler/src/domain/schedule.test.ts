@@ -168,6 +168,10 @@ describe('schedule decider', () => {
     ]);
     const up = run(history, { type: 'Scale', group: 'G1', count: 4, pool, newId, quotaOf });
     expect(countBy(placedOn(up))).toEqual({ e2: 1, e3: 1 });
+    const none = run(history, { type: 'Scale', group: 'G1', count: 0, pool, newId, quotaOf });
+    const gone = none.filter((e) => e.type === 'ContainerReleased');
+    expect(gone).toHaveLength(4);
+    expect(new Set(gone.map((e) => (e.data as { container: string }).container)).size).toBe(4);
   });
 
   it('scales by a container of the group, and destroys one replica for good', () => {

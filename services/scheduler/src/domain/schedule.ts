@@ -219,10 +219,12 @@ const released = (
  * thesis score after removal), the newest replica first among equals.
  */
 const surplus = (group: GroupState, count: number, state: ScheduleState, pool: Pool): Replica[] => {
-  const load = new Map(candidatesOf(pool, state).map((c) => [c.id, c]));
   const members = [...group.members]
     .map((id) => state.replicas.get(id))
     .filter((r): r is Replica => r !== undefined);
+  // All of them go (a scale to 0): there is nothing to choose, so nothing to sort.
+  if (count >= members.length) return members;
+  const load = new Map(candidatesOf(pool, state).map((c) => [c.id, c]));
   const chosen: Replica[] = [];
   for (let i = 0; i < count && members.length > 0; i++) {
     const fullness = (r: Replica) => {
