@@ -31,6 +31,7 @@ fi
 
 say 'build'
 TURBO_TELEMETRY_DISABLED=1 node_modules/.bin/turbo run build --output-logs=errors-only >/dev/null
+node infra/bundle.mjs >/dev/null # dist/berth.mjs: every service in one file, as production runs it
 
 # Docker: start a daemon when none answers (as root; one per machine namespace).
 if ! timeout 10 docker info >/dev/null 2>&1; then

@@ -194,7 +194,7 @@ describe('containers on three hosts', () => {
         return ((await r.json()) as unknown[]).length;
       }),
     );
-    expect(info).toEqual({
+    expect(info).toMatchObject({
       cpus: 6,
       memory: 3 * 2048,
       reservedCpus: 0.8,
@@ -203,6 +203,9 @@ describe('containers on three hosts', () => {
       containerCount: all.flat().length,
       imageCount: images.reduce((a, b) => a + b, 0),
     });
+    // Measured usage: a figure once an executor's sample arrived, null before.
+    for (const used of [info.usedCpuPercent, info.usedMemory])
+      expect(used === null || used >= 0).toBe(true);
   });
 
   it('refuses bad input naming the field, and what does not fit saying how many do', async () => {
