@@ -278,8 +278,10 @@ describe('containers on three hosts', () => {
     console.log(`${before} replicas of the lost host replaced ${tookMs} ms after detection`);
     expect((await Promise.all(hosts.slice(0, 2).map((h) => onHost(h)))).flat()).toHaveLength(8);
 
-    // When the host comes back, what it still holds of the group is removed.
+    // When the host comes back, what it still holds of the group is removed: at once, or — when
+    // the daemon, just restarted on a loaded machine, did not answer that first reconcile — at the
+    // heartbeat's next periodic sample (60 s), which reconciles again.
     await lost.startDocker();
-    await within(30_000, 'leftovers removed', async () => (await onHost(lost)).length === 0);
+    await within(75_000, 'leftovers removed', async () => (await onHost(lost)).length === 0);
   });
 });
