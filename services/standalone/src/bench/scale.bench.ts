@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { chainKey, openSqliteEventLog } from '@berth/eventlog';
 import { startHollowEngines, type HollowEngines } from '@berth/hollow-engines';
 import { spawnBerth, type BerthProcess } from '@berth/testkit/berth-process';
+import { cpuSecondsOf } from './proc-stat.js';
 
 const sizeFromEnv = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -27,7 +28,6 @@ const HEARTBEAT_WINDOW_MS = 10_000;
 const PHASE_LIMIT_MS = 600_000;
 const ADD_CONCURRENCY = 20;
 const TARGET = { containersPerSecond: 1000, peakRssMb: 500, lagMs: 1000 };
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const row = (what: string, value: string, target = '') =>
@@ -36,9 +36,7 @@ const within = (ok: boolean, target: string) => `${ok ? 'ok  ' : 'MISS'} target 
 
 /** CPU seconds (user + system) and peak RSS (MB) of a process, from /proc. */
 const usage = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  const cpuSeconds = cpuSecondsOf(pid);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { cpuSeconds, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
 };

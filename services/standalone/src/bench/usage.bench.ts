@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { dockerClient } from '@berth/docker';
 import { DEFAULT_EXECUTOR, UsageSampler } from '@berth/docker-executor';
+import { cpuSecondsOf } from './proc-stat.js';
 import { runBench } from './run-bench.js';
 import { docker, removeLabelled } from './docker-cli.js';
 
@@ -19,13 +20,8 @@ const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const label = `berth.bench=${runId}`;
 const PERIOD_MS = DEFAULT_EXECUTOR.usageIntervalMs;
 
-/** CPU ms of a process so far (user + system; clock ticks are 10 ms on Linux). */
-const cpuMsOf = (pid: number | 'self', children = false) => {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  // After the command's name: utime, stime at 11–12, cutime, cstime (waited-for children) at 13–14.
-  const [a, b] = children ? [13, 14] : [11, 12];
-  return (Number(fields[a]) + Number(fields[b])) * 10;
-};
+/** CPU ms of a process so far (ticks of 10 ms). */
+const cpuMsOf = (pid: number | 'self', children = false) => cpuSecondsOf(pid, children) * 1000;
 const dockerdPid = () => Number(readFileSync('/var/run/docker.pid', 'utf8').trim());
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
 
