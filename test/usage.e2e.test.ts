@@ -64,9 +64,10 @@ describe('measured usage', () => {
 
     const run = await api.post<RunAccepted>('/api/containers', {
       image: 'berth/busybox:test',
-      cmd: ['sh', '-c', 'while :; do :; done'],
+      // Holds 8 MB in a shell variable, so memory has something to show beside the CPU loop.
+      cmd: ['sh', '-c', 'x=$(head -c 8000000 /dev/zero | tr "\\0" a); while :; do :; done'],
       cpus: 1,
-      memory: 16,
+      memory: 32,
     });
     expect(run.status).toBe(202);
     const id = run.body.containers[0] ?? '';
@@ -78,12 +79,12 @@ describe('measured usage', () => {
     const tookMs = await within(15_000, 'used CPU moves', async () => (await usedCpus()) >= 0.5);
     console.log(`used CPU moved ${tookMs} ms after the burner ran`);
     const busy = await engine();
-    expect(busy.usedMemory).toBeGreaterThan(0);
+    expect(busy.usedMemory).toBeGreaterThanOrEqual(6); // MB, of the 7.6 MiB held
     expect(busy.usedCpuPercent).toBeLessThanOrEqual(60); // one CPU of two, with rounding
 
     const info = (await api.get<ClusterInfo>('/api/cluster/info')).body;
     expect(info.usedCpuPercent).toBeGreaterThanOrEqual(25);
-    expect(info.usedMemory).toBeGreaterThan(0);
+    expect(info.usedMemory).toBeGreaterThanOrEqual(6);
 
     const table = await cli('engines');
     expect(table.split('\n')[0]).toMatch(/CPU USED.*MEM USED MB/);
