@@ -43,6 +43,10 @@ start_dockerd() {
   dir=$(dir_of "$i")
   x=$(subnet_of "$i")
   mkdir -p "$dir/data" "$dir/exec"
+  # A daemon stopped in the middle of starting a container leaves that container's root
+  # filesystem mounted, and the next daemon can then never remove it ("device or resource
+  # busy"). A host that comes back has no mounts of its last daemon: drop them, as a reboot would.
+  grep -o " $dir/data/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   # nsenter keeps this mount namespace, so dockerd sees the cgroup mounts (ip netns exec would not).
   nohup nsenter --net="/run/netns/$(ns_of "$i")" dockerd \
     --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/exec/dockerd.pid" \

@@ -279,9 +279,9 @@ describe('containers on three hosts', () => {
     expect((await Promise.all(hosts.slice(0, 2).map((h) => onHost(h)))).flat()).toHaveLength(8);
 
     // When the host comes back, what it still holds of the group is removed: at once, or — when
-    // the daemon, just restarted on a loaded machine, did not answer that first reconcile — at the
-    // heartbeat's next periodic sample (60 s), which reconciles again.
+    // the daemon, just restarted on a loaded machine, refused that first remove — at the next try
+    // of the executor's retry (at most 30 s apart).
     await lost.startDocker();
-    await within(75_000, 'leftovers removed', async () => (await onHost(lost)).length === 0);
+    await within(45_000, 'leftovers removed', async () => (await onHost(lost)).length === 0);
   });
 });

@@ -55,6 +55,11 @@ const settled = (revision: number) => async () => {
   const g = await group();
   return g.update?.revision === revision && g.update.state === 'completed';
 };
+/** The update as it stands, and the replicas' states: what a timed-out wait says. */
+const updateNow = async () => {
+  const g = await group();
+  return JSON.stringify({ update: g.update, replicas: g.replicas, pending: g.pending });
+};
 const versionsNow = async (n: number) => {
   const seen = new Set<string>();
   for (let i = 0; i < n; i++) seen.add((await viaProxy(routerPort, `web.${ROUTED_DOMAIN}`)).body);
@@ -85,7 +90,7 @@ it('updates v1 to v2 under load with no failed request, then every reply says v2
     });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
     expect(accepted.body.revision).toBe(2);
-    tookMs = await within(120_000, 'revision 2 everywhere', settled(2));
+    tookMs = await within(120_000, 'revision 2 everywhere', settled(2), updateNow);
   });
   console.log(
     `v1→v2: ${outcomes.length} requests, ${failures(outcomes, ['v1', 'v2']).length} failed, update took ${tookMs} ms`,
@@ -105,7 +110,7 @@ it('rolls an update that never passes its health check back by itself, with no f
       strategy,
     });
     expect(accepted.body.revision).toBe(3);
-    await within(120_000, 'rolled back to the v2 spec', settled(4));
+    await within(120_000, 'rolled back to the v2 spec', settled(4), updateNow);
   });
   const g = await group();
   console.log(
@@ -123,7 +128,7 @@ it('rolls back to v1 by hand', async () => {
     const accepted = await api.post<{ revision: number }>('/api/groups/web/rollback');
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
     expect(accepted.body.revision).toBe(5);
-    await within(120_000, 'back on v1', settled(5));
+    await within(120_000, 'back on v1', settled(5), updateNow);
   });
   expect(failures(outcomes, ['v1', 'v2'])).toEqual([]);
   expect(await versionsNow(20)).toEqual(['v1']);

@@ -43,10 +43,19 @@ export const login = async (baseUrl: string, username: string, password: string)
 };
 
 /** Polls until `check` holds; returns the milliseconds it took, or fails after `limitMs`. */
-export const within = async (limitMs: number, what: string, check: () => Promise<boolean>) => {
+export const within = async (
+  limitMs: number,
+  what: string,
+  check: () => Promise<boolean>,
+  /** What the failure message adds: the state that did not come, as it was at the end. */
+  explain?: () => Promise<string>,
+) => {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
+    if (Date.now() - started > limitMs) {
+      const why = explain === undefined ? '' : `; ${await explain().catch(String)}`;
+      throw new Error(`${what}: not within ${limitMs} ms${why}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return Date.now() - started;

@@ -68,6 +68,8 @@ const DOCKER_ACTIONS = new Set([
 ]);
 
 const MINUTE_MS = 60_000;
+/** The longest wait between tries of a remove that failed. */
+const REMOVE_RETRY_MAX_MS = 30_000;
 
 /** What a recorded Docker event says about whom (as `DockerContainerEvent` has it). */
 type DockerEventRefs = {
@@ -106,6 +108,8 @@ export class EngineWorker {
   /** Per container: a crash loop or a flapping check must not fill the log with Docker's events. */
   private readonly budget: EventBudget<DockerEventRefs>;
   private summaryTimer: NodeJS.Timeout | undefined;
+  /** Removes that failed, tried again later: a daemon just back may refuse the first. */
+  private readonly removeRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -124,6 +128,7 @@ export class EngineWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.restarts.stop();
+    for (const { timer } of this.removeRetries.values()) clearTimeout(timer);
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     await this.watching;
     // What was left out so far is said now, not lost with this owner.
@@ -245,21 +250,32 @@ export class EngineWorker {
     const released = replica.released;
     if (released === undefined) return;
     try {
-      await removeContainer(
-        this.ctx.docker(this.engine, this.ctx.settings.dockerTimeoutMs),
-        replica.name,
-      );
+      const docker = this.ctx.docker(this.engine, this.ctx.settings.dockerTimeoutMs);
+      await removeContainer(docker, replica.name);
     } catch (error) {
-      // The engine is away; reconcile removes it when it is back.
       this.ctx.logger.warn({ err: error, container: replica.id }, 'remove failed');
+      this.removeAgainLater(replica.id);
       return;
     }
+    clearTimeout(this.removeRetries.get(replica.id)?.timer);
+    this.removeRetries.delete(replica.id);
     await recordOnContainer(
       this.ctx.log,
       replica.id,
       { type: 'RecordDestroyed', container: replica.id, reason: released.reason },
       causedBy(released.by),
     );
+  }
+
+  /**
+   * Tries a failed remove again, 1 s doubling to 30 s, until it is done or this owner stops: the
+   * engine may be away, or its daemon, just restarted, not yet able to remove.
+   */
+  private removeAgainLater(id: string): void {
+    const delayMs = Math.min(REMOVE_RETRY_MAX_MS, (this.removeRetries.get(id)?.delayMs ?? 500) * 2);
+    const timer = setTimeout(() => this.enqueue(id), delayMs);
+    timer.unref();
+    this.removeRetries.set(id, { timer, delayMs });
   }
 
   private async limited(work: () => Promise<void>): Promise<void> {
