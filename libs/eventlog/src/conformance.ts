@@ -111,6 +111,21 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
       await other.close();
     });
 
+    it('refuses a version this instance saw once another writer moved the stream past it', async () => {
+      const other = await store.open();
+      await log.append('s', 0, [event('A')]);
+      await other.append('s', 1, [event('B'), event('C')]);
+      await expect(log.append('s', 1, [event('X')])).rejects.toBeInstanceOf(ConflictError);
+      expect((await log.append('s', 'any', [event('D')])).version).toBe(4);
+      expect((await log.readStream('s')).map((e) => [e.type, e.version])).toEqual([
+        ['A', 1],
+        ['B', 2],
+        ['C', 3],
+        ['D', 4],
+      ]);
+      await other.close();
+    });
+
     it('reads all events from a position, with type and stream filters', async () => {
       for (let i = 0; i < 5; i++) {
         await log.append(`container-${i}`, 0, [

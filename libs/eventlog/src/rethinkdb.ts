@@ -113,6 +113,12 @@ const chainAll = (
 // A claim still pending after this long is finished by whoever sees it (its writer may be dead).
 const HELP_AFTER_MS = 250;
 
+// How long a written claim waits for this instance's next claim to take it over.
+const RELEASE_AFTER_MS = 10;
+
+// Streams whose last seen version is kept (see seenVersions): about 100 bytes each.
+const SEEN_VERSIONS_MAX = 50_000;
+
 // A claim covers at most this many commits, which keeps one insert well under ReQL's array limit.
 const MAX_COMMITS_PER_CLAIM = 100;
 
@@ -149,10 +155,35 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const eventsTable = r.table<EventDoc>('events');
   const meta = r.table<Head>('meta');
 
+  // What this instance's last claim left the head at (`from`: where that claim starts), so its
+  // next claim needs no read of the head while nobody else appended; and the writing of that
+  // claim, which readers here wait for and the next claim must not overtake.
+  let known: { position: number; hash: string; from: number } | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
   const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
-  const frontierOf = (head: Head) =>
-    head.pending === null ? head.position : head.pending.from - 1;
-  const frontier = async () => frontierOf(await readHead());
+  /**
+   * The last position readers may read: the head's, unless a claim is pending whose events are
+   * not all written yet. A claimer releases the head after answering its callers, so a claim
+   * whose events are all there is already done.
+   */
+  const frontier = async (): Promise<number> => {
+    await writing; // what this instance answered, its readers see
+    return (await r
+      .do(meta.get(HEAD), (head: RDatum<Head | null>) =>
+        r.branch(
+          head('pending').eq(null),
+          head('position'),
+          eventsTable
+            .between(head('pending')('from'), head('position').add(1))
+            .count()
+            .eq(head('position').sub(head('pending')('from')).add(1)),
+          head('position'),
+          head('pending')('from').sub(1),
+        ),
+      )
+      .run(conn, MAJORITY)) as number;
+  };
 
   const streamCommits = (stream: string) =>
     commits.between([stream, r.minval], [stream, r.maxval], { index: 'stream_version' });
@@ -176,16 +207,16 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     });
   };
 
-  /** Writes a claim's events; idempotent, so the claimer and any helper may race. */
-  const complete = async (pending: Pending): Promise<RecordedEvent[][]> => {
-    const ordered = await readCommits(pending.commits);
-    const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
+  /**
+   * Writes a claim's events and gives its commits their positions, both at once; idempotent, so
+   * the claimer and any helper may race. The head still names the claim until `release`.
+   */
+  const writeClaim = async (pending: Pending, ordered: Commit[], recorded: RecordedEvent[][]) => {
     const docs: EventDoc[] = recorded.flat().map(({ position, id, ...rest }) => ({
       ...rest,
       id: position,
       eventId: id,
     }));
-    await checkWrite(eventsTable.insert(docs, { conflict: 'replace' }).run(conn));
     const placed = Object.fromEntries(
       ordered.map((commit, i) => {
         const events = recorded[i] ?? [];
@@ -195,13 +226,19 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         ];
       }),
     );
-    await checkWrite(
-      commits
-        .getAll(r.args(pending.commits))
-        .update((c: RDatum<Commit>) => r.expr(placed)(c('id')))
-        .run(conn),
-    );
-    const lastHash = docs[docs.length - 1]?.hash ?? pending.prevHash;
+    await Promise.all([
+      checkWrite(eventsTable.insert(docs, { conflict: 'replace' }).run(conn)),
+      checkWrite(
+        commits
+          .getAll(r.args(pending.commits))
+          .update((c: RDatum<Commit>) => r.expr(placed)(c('id')))
+          .run(conn),
+      ),
+    ]);
+  };
+
+  /** Clears a written claim from the head (unless someone already did), with its last hash. */
+  const release = async (pending: Pending, lastHash: string) => {
     await checkWrite(
       meta
         .get(HEAD)
@@ -219,7 +256,91 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         .run(conn),
     );
     appended.emit('appended');
+  };
+
+  const lastHashOf = (recorded: RecordedEvent[][], pending: Pending) =>
+    recorded.flat().at(-1)?.hash ?? pending.prevHash;
+
+  /** The last hash of a claim whose events and commit positions are all written, or undefined. */
+  const writtenClaimHash = async (pending: Pending, upTo: number) => {
+    const [events, unplaced, hash] = (await r
+      .expr([
+        eventsTable.between(pending.from, upTo + 1).count(),
+        commits
+          .getAll(r.args(pending.commits))
+          .filter((c: RDatum<Commit>) => c('position').eq(null))
+          .count(),
+        eventsTable.get(upTo)('hash').default(null),
+      ])
+      .run(conn, MAJORITY)) as unknown as [number, number, string | null];
+    return events === upTo - pending.from + 1 && unplaced === 0 && hash !== null ? hash : undefined;
+  };
+
+  /** Finishes a claim, whoever made it: its events, its commits' positions, then the head. */
+  const complete = async (pending: Pending): Promise<RecordedEvent[][]> => {
+    const ordered = await readCommits(pending.commits);
+    const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
+    await writeClaim(pending, ordered, recorded);
+    await release(pending, lastHashOf(recorded, pending));
     return recorded;
+  };
+
+  /**
+   * Claims positions for commits in hand on what this instance knows of the head: one
+   * compare-and-set, which also takes over this instance's own written but unreleased claim.
+   * The claim is the append made durable — its commits and the head say all the events are
+   * made of, and anyone finishes a claim left unfinished — so callers are answered at once and
+   * the claim is written behind them. Undefined when someone else moved the head meanwhile.
+   */
+  const claimOnKnownHead = async (todo: Commit[]): Promise<RecordedEvent[][] | undefined> => {
+    await writing;
+    if (known === undefined) return undefined;
+    const { position, hash, from } = known;
+    const count = todo.reduce((sum, c) => sum + c.events.length, 0);
+    const pending: Pending = { commits: todo.map((c) => c.id), from: position + 1, prevHash: hash };
+    const claim = await meta
+      .get(HEAD)
+      .update((head: RDatum<Head | null>) =>
+        r.branch(
+          head('position')
+            .eq(position)
+            .and(r.branch(head('pending').eq(null), true, head('pending')('from').eq(from))),
+          { position: position + count, pending, hash },
+          {},
+        ),
+      )
+      .run(conn);
+    if (claim.replaced !== 1) {
+      known = undefined;
+      return undefined;
+    }
+    const recorded = chainAll(options.key, todo, pending.from, pending.prevHash);
+    const lastHash = lastHashOf(recorded, pending);
+    known = { position: position + count, hash: lastHash, from: pending.from };
+    writing = writeClaim(pending, todo, recorded).then(
+      () => releaseSoon(pending, lastHash),
+      // Left to a helper (see sequenceBatch), as if this writer had died.
+      () => void (known = undefined),
+    );
+    return recorded;
+  };
+
+  // A written claim is released a moment later unless this instance's next claim took it over
+  // first, which saves the head a write per append under steady load. Others reading or
+  // appending meanwhile find it written and go on (see frontier, sequenceBatch).
+  let unreleased: { pending: Pending; lastHash: string; timer: NodeJS.Timeout } | undefined;
+  const releaseNow = async () => {
+    const due = unreleased;
+    unreleased = undefined;
+    clearTimeout(due?.timer);
+    if (due !== undefined && known?.from === due.pending.from)
+      await release(due.pending, due.lastHash).catch(() => undefined);
+  };
+  const releaseSoon = (pending: Pending, lastHash: string) => {
+    clearTimeout(unreleased?.timer);
+    const timer = setTimeout(() => void releaseNow(), RELEASE_AFTER_MS);
+    timer.unref();
+    unreleased = { pending, lastHash, timer };
   };
 
   /** Gives stored commits their positions (once, whoever gets there first) and returns them. */
@@ -229,6 +350,12 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     for (;;) {
       const head = await readHead();
       if (head.pending !== null) {
+        const writtenHash = await writtenClaimHash(head.pending, head.position);
+        // Written and only not released yet (its writer answers first): release it now.
+        if (writtenHash !== undefined) {
+          await release(head.pending, writtenHash);
+          continue;
+        }
         // Another writer's claim: give it time to finish before doing its work a second time.
         const { from } = head.pending;
         if (seen?.from !== from) seen = { from, since: Date.now() };
@@ -263,6 +390,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         .run(conn);
       if (claim.replaced === 1) {
         const recorded = await complete(pending);
+        // Released already: `from` 0 matches no claim, so the next one needs a free head.
+        known = { position: head.position + count, hash: lastHashOf(recorded, pending), from: 0 };
         todo.forEach((commit, i) => results.set(commit.id, recorded[i] ?? []));
         return results;
       }
@@ -271,10 +400,20 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
 
   // Group sequencing: commits waiting in this instance are claimed together, so concurrent
   // appends share the round trips to `head` instead of racing each other for it.
-  const waiting = new Map<
-    string,
-    { resolve: (e: RecordedEvent[]) => void; reject: (e: unknown) => void }[]
-  >();
+  // A commit this instance just stored is in hand (`commit`); one found unsequenced is read again.
+  type Waiting = {
+    commit: Commit | undefined;
+    callers: { resolve: (e: RecordedEvent[]) => void; reject: (e: unknown) => void }[];
+  };
+  const waiting = new Map<string, Waiting>();
+  const sequenceWaiting = async (batch: [string, Waiting][]) => {
+    const inHand = batch.map(([, w]) => w.commit);
+    if (inHand.every((c): c is Commit => c !== undefined)) {
+      const recorded = await claimOnKnownHead(inHand);
+      if (recorded !== undefined) return new Map(inHand.map((c, i) => [c.id, recorded[i] ?? []]));
+    }
+    return sequenceBatch(batch.map(([id]) => id));
+  };
   let draining = false;
   const drain = async () => {
     draining = true;
@@ -282,18 +421,20 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const batch = [...waiting.entries()].slice(0, MAX_COMMITS_PER_CLAIM);
       for (const [id] of batch) waiting.delete(id);
       try {
-        const results = await sequenceBatch(batch.map(([id]) => id));
-        for (const [id, callers] of batch)
+        const results = await sequenceWaiting(batch);
+        for (const [id, { callers }] of batch)
           for (const c of callers) c.resolve(results.get(id) ?? []);
       } catch (error) {
-        for (const [, callers] of batch) for (const c of callers) c.reject(error);
+        for (const [, { callers }] of batch) for (const c of callers) c.reject(error);
       }
     }
     draining = false;
   };
-  const sequence = (commitId: string) =>
+  const sequence = (commitId: string, commit?: Commit) =>
     new Promise<RecordedEvent[]>((resolve, reject) => {
-      waiting.set(commitId, [...(waiting.get(commitId) ?? []), { resolve, reject }]);
+      const entry = waiting.get(commitId) ?? { commit, callers: [] };
+      entry.callers.push({ resolve, reject });
+      waiting.set(commitId, entry);
       if (!draining) void drain();
     });
 
@@ -328,6 +469,73 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     };
   };
 
+  // Commit inserts waiting in this instance go to the server together: one insert of many
+  // documents costs it about what one does. At most one commit per key goes in one insert, so
+  // each answer names its commit. Resolves to the insert's error for that commit, if any.
+  type Insert = {
+    commit: Commit;
+    resolve: (error: string | undefined) => void;
+    reject: (e: unknown) => void;
+  };
+  const insertQueue: Insert[] = [];
+  let inserting = false;
+  const nextInsertBatch = () => {
+    const batch: Insert[] = [];
+    const keys = new Set<string>();
+    for (const item of [...insertQueue]) {
+      if (batch.length === MAX_COMMITS_PER_CLAIM) break;
+      if (keys.has(item.commit.id)) continue;
+      keys.add(item.commit.id);
+      batch.push(item);
+      insertQueue.splice(insertQueue.indexOf(item), 1);
+    }
+    return batch;
+  };
+  const drainInserts = async () => {
+    inserting = true;
+    while (insertQueue.length > 0) {
+      const batch = nextInsertBatch();
+      try {
+        const result = await commits
+          .insert(
+            batch.map((b) => b.commit),
+            { returnChanges: 'always' },
+          )
+          .run(conn);
+        const errors = new Map(
+          (result.changes ?? [])
+            .filter((c) => c.error !== undefined)
+            .map((c) => [(c.new_val ?? c.old_val)?.id, c.error]),
+        );
+        for (const b of batch) b.resolve(errors.get(b.commit.id));
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    inserting = false;
+  };
+  const insertCommit = (commit: Commit) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      insertQueue.push({ commit, resolve, reject });
+      if (!inserting) void drainInserts();
+    });
+
+  // The version this instance last saw each stream at (its appends, its reads). A stream never
+  // goes back, and the commit after version N is keyed on N, so an append that expects exactly
+  // what was seen needs no read first: if the stream moved on, its insert collides.
+  const seenVersions = new Map<string, number>();
+  const saw = (stream: string, version: number) => {
+    seenVersions.delete(stream); // the newest last: the oldest go first when full
+    seenVersions.set(stream, version);
+    if (seenVersions.size > SEEN_VERSIONS_MAX)
+      seenVersions.delete(seenVersions.keys().next().value as string);
+  };
+  const versionToAppendAfter = async (stream: string, expected: ExpectedVersion) => {
+    const seen = seenVersions.get(stream);
+    if (seen !== undefined && (expected === 'any' || expected === seen)) return seen;
+    return currentVersion(stream);
+  };
+
   const append = async (
     stream: string,
     expected: ExpectedVersion,
@@ -342,7 +550,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       metadata: e.metadata,
     }));
     for (;;) {
-      const current = await currentVersion(stream);
+      const current = await versionToAppendAfter(stream, expected);
       if (expected !== 'any' && expected !== current) {
         throw new ConflictError(`stream ${stream} is at version ${current}, expected ${expected}`);
       }
@@ -356,13 +564,15 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         position: null,
         hashes: null,
       };
-      const result = await commits.insert(commit).run(conn);
-      if (result.inserted === 1) {
-        const recorded = await sequence(commit.id);
+      const error = await insertCommit(commit);
+      if (error === undefined) {
+        const recorded = await sequence(commit.id, commit);
+        saw(stream, current + stored.length);
         return { version: current + stored.length, positions: recorded.map((e) => e.position) };
       }
-      if (!String(result.first_error).includes('Duplicate primary key')) {
-        throw new UnavailableError('event log write failed', { cause: result.first_error });
+      seenVersions.delete(stream); // moved on meanwhile: read it next time
+      if (!error.includes('Duplicate primary key')) {
+        throw new UnavailableError('event log write failed', { cause: error });
       }
       if (expected !== 'any') {
         throw new ConflictError(`stream ${stream} moved past version ${current} during the append`);
@@ -373,6 +583,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   return {
     append,
     async readStream(stream, fromVersion = 1) {
+      await writing;
       const all = await streamCommits(stream)
         .orderBy({ index: 'stream_version' })
         .run(conn, MAJORITY);
@@ -384,6 +595,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
             : await sequence(commit.id);
         for (const event of recorded) if (event.version >= fromVersion) out.push(event);
       }
+      const last = all.at(-1);
+      saw(stream, last === undefined ? 0 : last.prevVersion + last.events.length);
       return out;
     },
     async readAll(fromPosition = 1, readOptions = {}) {
@@ -405,6 +618,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       return docs.map(fromDoc);
     },
     async readCommand(commandId) {
+      await writing;
       const docs = await eventsTable
         .getAll(commandId, { index: 'commandId' })
         .orderBy('id')
@@ -431,8 +645,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         subscribeOptions,
       ),
     async verify(anchor): Promise<VerifyResult> {
+      const upTo = await frontier();
       const head = await readHead();
-      const upTo = frontierOf(head);
       const verifier = new ChainVerifier(options.key, anchor);
       let last: EventDoc | undefined;
       const pageSize = 10_000;
@@ -451,7 +665,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const result = verifier.finish();
       if (result.ok && result.checked < upTo)
         return verifier.fail({ position: result.checked + 1, reason: VerifyReason.missing });
-      if (result.ok && head.pending === null && head.hash !== (last?.hash ?? GENESIS_HASH)) {
+      const settled = head.pending === null && head.position === upTo;
+      if (result.ok && settled && head.hash !== (last?.hash ?? GENESIS_HASH)) {
         return verifier.fail({ position: upTo, reason: 'head hash does not match the last event' });
       }
       return result;
@@ -459,6 +674,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async close() {
       closed = true;
       clearInterval(sweeper);
+      await writing;
+      await releaseNow();
       await wakeFeed.stop();
       await conn.close();
     },
