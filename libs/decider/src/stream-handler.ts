@@ -54,12 +54,16 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
 
   /** Decides the batch's commands one after another and appends all their events at once. */
   const attempt = async (batch: Waiting<Command>[]): Promise<Waiting<Command>[]> => {
+    // Asked all at once: on a networked store each is a round trip.
+    const earlier = await Promise.all(
+      batch.map((item) => log.readCommand(item.metadata.commandId)),
+    );
     const open: Waiting<Command>[] = [];
-    for (const item of batch) {
-      const earlier = await log.readCommand(item.metadata.commandId);
-      if (earlier.length > 0) item.resolve(outcomeOf(earlier));
+    batch.forEach((item, i) => {
+      const done = earlier[i] ?? [];
+      if (done.length > 0) item.resolve(outcomeOf(done));
       else open.push(item);
-    }
+    });
     await catchUp();
     const decided: { item: Waiting<Command>; count: number }[] = [];
     const events = [];
@@ -76,8 +80,13 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
       const metadata = eventMetadataOf(item.metadata);
       events.push(...mine.map((e) => ({ ...e, metadata })));
     }
+    let first: number | undefined;
     try {
-      if (events.length > 0) version = (await log.append(stream, version, events)).version;
+      if (events.length > 0) {
+        const appended = await log.append(stream, version, events);
+        version = appended.version;
+        first = appended.positions[0];
+      }
     } catch (error) {
       state = decider.initialState; // it holds events that were not recorded
       version = 0;
@@ -87,12 +96,14 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
       }
       return decided.map(({ item }) => item);
     }
-    const head = await log.head();
+    // The batch's events, read back once with their positions, ids and hashes.
+    const recorded = first === undefined ? [] : await log.readAll(first, { limit: events.length });
+    const head = decided.some(({ count }) => count === 0) ? await log.head() : 0;
     for (const { item, count } of decided)
       item.resolve(
         count === 0
           ? { position: head, events: [] }
-          : outcomeOf(await log.readCommand(item.metadata.commandId)),
+          : outcomeOf(recorded.filter((e) => e.metadata.commandId === item.metadata.commandId)),
       );
     return [];
   };
