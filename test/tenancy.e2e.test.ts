@@ -76,13 +76,23 @@ it("keeps each user's groups and containers its own, in every route and stream",
   const annRun = (await call('ann', 'POST', '/api/containers', sleeper)).json as RunAccepted;
   const bobRun = (await call('bob', 'POST', '/api/containers', sleeper)).json as RunAccepted;
   const [annContainer] = annRun.containers;
-  await within(30_000, "ann's replica running", async () => {
-    const read = (await call('ann', 'GET', `/api/groups/${annRun.group}`)).json as Group;
-    return read.replicas.running === 1;
+  for (const [who, run] of [
+    ['ann', annRun],
+    ['bob', bobRun],
+  ] as const)
+    await within(30_000, `${who}'s replica running`, async () => {
+      const read = (await call(who, 'GET', `/api/groups/${run.group}`)).json as Group;
+      return read.replicas.running === 1;
+    });
+  // The log at rest first (Docker's events of both starts recorded), so a count holds.
+  let before = -1;
+  await within(10_000, 'the log at rest', async () => {
+    const now = await newestPosition();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return now === (before = await newestPosition());
   });
 
   // Bob reaches nothing of Ann's: each answer a 404, and nothing appended.
-  const before = await newestPosition();
   for (const [method, path] of [
     ['GET', `/api/containers/${annContainer}`],
     ['GET', `/api/containers/${annContainer}/logs`],
