@@ -167,9 +167,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
    * not all written yet. A claimer releases the head after answering its callers, so a claim
    * whose events are all there is already done.
    */
-  const frontier = async (): Promise<number> => {
-    await writing; // what this instance answered, its readers see
-    return (await r
+  const readFrontier = async (): Promise<number> =>
+    (await r
       .do(meta.get(HEAD), (head: RDatum<Head | null>) =>
         r.branch(
           head('pending').eq(null),
@@ -183,6 +182,19 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         ),
       )
       .run(conn, MAJORITY)) as number;
+  // Readers here asking at once share one read (every follower asks after every append),
+  // unless it began before this instance last finished writing: its readers see their writes.
+  let writesDone = 0;
+  let shared: { after: number; frontier: Promise<number> } | undefined;
+  const frontier = async (): Promise<number> => {
+    await writing; // what this instance answered, its readers see
+    if (shared?.after === writesDone) return shared.frontier;
+    const read = readFrontier();
+    const mine = { after: writesDone, frontier: read };
+    shared = mine;
+    const forget = () => void (shared === mine && (shared = undefined));
+    read.then(forget, forget);
+    return read;
   };
 
   const streamCommits = (stream: string) =>
@@ -282,6 +294,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
     await writeClaim(pending, ordered, recorded);
     await release(pending, lastHashOf(recorded, pending));
+    writesDone++;
     return recorded;
   };
 
@@ -318,7 +331,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     const lastHash = lastHashOf(recorded, pending);
     known = { position: position + count, hash: lastHash, from: pending.from };
     writing = writeClaim(pending, todo, recorded).then(
-      () => releaseSoon(pending, lastHash),
+      () => (writesDone++, releaseSoon(pending, lastHash)),
       // Left to a helper (see sequenceBatch), as if this writer had died.
       () => void (known = undefined),
     );
