@@ -110,7 +110,7 @@ describe('audit log and replay', () => {
         ((await call('GET', `/api/containers?group=${run.group}`)).body as Container[]).every(
           (c) => c.engine === 'e1',
         ),
-      15_000,
+      45_000, // the replacements start on a machine busy with the other tests
     );
 
     const replayed = (await call('POST', '/api/admin/replay')).body as {
