@@ -3,6 +3,7 @@ import { r, type Connection, type RDatum, type RStream } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
+import { keyedBatcher } from './batcher.js';
 import { follow, waitForWakeOrPoll, type Page } from './follow.js';
 import { canonicalJson, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
 import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
@@ -414,42 +415,19 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   // Group sequencing: commits waiting in this instance are claimed together, so concurrent
   // appends share the round trips to `head` instead of racing each other for it.
   // A commit this instance just stored is in hand (`commit`); one found unsequenced is read again.
-  type Waiting = {
-    commit: Commit | undefined;
-    callers: { resolve: (e: RecordedEvent[]) => void; reject: (e: unknown) => void }[];
-  };
-  const waiting = new Map<string, Waiting>();
-  const sequenceWaiting = async (batch: [string, Waiting][]) => {
-    const inHand = batch.map(([, w]) => w.commit);
-    if (inHand.every((c): c is Commit => c !== undefined)) {
-      const recorded = await claimOnKnownHead(inHand);
-      if (recorded !== undefined) return new Map(inHand.map((c, i) => [c.id, recorded[i] ?? []]));
-    }
-    return sequenceBatch(batch.map(([id]) => id));
-  };
-  let draining = false;
-  const drain = async () => {
-    draining = true;
-    while (waiting.size > 0) {
-      const batch = [...waiting.entries()].slice(0, MAX_COMMITS_PER_CLAIM);
-      for (const [id] of batch) waiting.delete(id);
-      try {
-        const results = await sequenceWaiting(batch);
-        for (const [id, { callers }] of batch)
-          for (const c of callers) c.resolve(results.get(id) ?? []);
-      } catch (error) {
-        for (const [, { callers }] of batch) for (const c of callers) c.reject(error);
+  const sequence = keyedBatcher(
+    (request: { id: string; commit?: Commit }) => request.id,
+    MAX_COMMITS_PER_CLAIM,
+    async (batch) => {
+      const inHand = batch.map((request) => request.commit);
+      if (inHand.every((c): c is Commit => c !== undefined)) {
+        const recorded = await claimOnKnownHead(inHand);
+        if (recorded !== undefined) return inHand.map((_, i) => recorded[i] ?? []);
       }
-    }
-    draining = false;
-  };
-  const sequence = (commitId: string, commit?: Commit) =>
-    new Promise<RecordedEvent[]>((resolve, reject) => {
-      const entry = waiting.get(commitId) ?? { commit, callers: [] };
-      entry.callers.push({ resolve, reject });
-      waiting.set(commitId, entry);
-      if (!draining) void drain();
-    });
+      const results = await sequenceBatch(batch.map(({ id }) => id));
+      return batch.map(({ id }) => results.get(id) ?? []);
+    },
+  );
 
   const sequenceOrphans = async () => {
     const orphans = await commits
@@ -457,7 +435,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       .filter((c: RDatum<Commit>) => c('createdAt').lt(Date.now() - orphanAfterMs))
       .orderBy('createdAt')
       .run(conn, MAJORITY);
-    for (const orphan of orphans) await sequence(orphan.id);
+    for (const orphan of orphans) await sequence({ id: orphan.id });
   };
   const sweeper = setInterval(() => {
     sequenceOrphans().catch(() => undefined); // retried on the next tick
@@ -483,55 +461,20 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   };
 
   // Commit inserts waiting in this instance go to the server together: one insert of many
-  // documents costs it about what one does. At most one commit per key goes in one insert, so
-  // each answer names its commit. Resolves to the insert's error for that commit, if any.
-  type Insert = {
-    commit: Commit;
-    resolve: (error: string | undefined) => void;
-    reject: (e: unknown) => void;
-  };
-  const insertQueue: Insert[] = [];
-  let inserting = false;
-  const nextInsertBatch = () => {
-    const batch: Insert[] = [];
-    const keys = new Set<string>();
-    for (const item of [...insertQueue]) {
-      if (batch.length === MAX_COMMITS_PER_CLAIM) break;
-      if (keys.has(item.commit.id)) continue;
-      keys.add(item.commit.id);
-      batch.push(item);
-      insertQueue.splice(insertQueue.indexOf(item), 1);
-    }
-    return batch;
-  };
-  const drainInserts = async () => {
-    inserting = true;
-    while (insertQueue.length > 0) {
-      const batch = nextInsertBatch();
-      try {
-        const result = await commits
-          .insert(
-            batch.map((b) => b.commit),
-            { returnChanges: 'always' },
-          )
-          .run(conn);
-        const errors = new Map(
-          (result.changes ?? [])
-            .filter((c) => c.error !== undefined)
-            .map((c) => [(c.new_val ?? c.old_val)?.id, c.error]),
-        );
-        for (const b of batch) b.resolve(errors.get(b.commit.id));
-      } catch (error) {
-        for (const b of batch) b.reject(error);
-      }
-    }
-    inserting = false;
-  };
-  const insertCommit = (commit: Commit) =>
-    new Promise<string | undefined>((resolve, reject) => {
-      insertQueue.push({ commit, resolve, reject });
-      if (!inserting) void drainInserts();
-    });
+  // documents costs it about what one does. Answers each commit's insert error, if any.
+  const insertCommit = keyedBatcher(
+    (commit: Commit) => commit.id,
+    MAX_COMMITS_PER_CLAIM,
+    async (batch) => {
+      const result = await commits.insert(batch, { returnChanges: 'always' }).run(conn);
+      const errors = new Map(
+        (result.changes ?? [])
+          .filter((c) => c.error !== undefined)
+          .map((c) => [(c.new_val ?? c.old_val)?.id, c.error]),
+      );
+      return batch.map((commit) => errors.get(commit.id));
+    },
+  );
 
   // The version this instance last saw each stream at (its appends, its reads). A stream never
   // goes back, and the commit after version N is keyed on N, so an append that expects exactly
@@ -579,7 +522,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       };
       const error = await insertCommit(commit);
       if (error === undefined) {
-        const recorded = await sequence(commit.id, commit);
+        const recorded = await sequence({ id: commit.id, commit });
         saw(stream, current + stored.length);
         return { version: current + stored.length, positions: recorded.map((e) => e.position) };
       }
@@ -605,7 +548,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         const recorded =
           commit.position !== null && commit.hashes !== null
             ? toRecorded(commit, commit.position, commit.hashes)
-            : await sequence(commit.id);
+            : await sequence({ id: commit.id });
         for (const event of recorded) if (event.version >= fromVersion) out.push(event);
       }
       const last = all.at(-1);
