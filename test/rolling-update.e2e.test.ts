@@ -29,7 +29,7 @@ const serve = [
 const checked = (path: string) => ({
   http: { port: 80, path },
   intervalSeconds: 1,
-  timeoutSeconds: 1,
+  timeoutSeconds: 3, // a loaded machine may take more than a second to run wget
   retries: 2,
 });
 const web = {
