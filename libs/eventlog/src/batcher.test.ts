@@ -7,7 +7,10 @@ describe('keyedBatcher', () => {
     const send = keyedBatcher(
       (request: string) => request.split(':')[0] ?? '',
       3,
-      async (batch) => (batches.push(batch), batch.map((r) => r.toUpperCase())),
+      (batch) => {
+        batches.push(batch);
+        return Promise.resolve(batch.map((r) => r.toUpperCase()));
+      },
     );
     const answers = await Promise.all(['a:1', 'b:1', 'a:2', 'c:1', 'd:1', 'b:2'].map(send));
     expect(answers).toEqual(['A:1', 'B:1', 'A:2', 'C:1', 'D:1', 'B:2']);
@@ -19,10 +22,8 @@ describe('keyedBatcher', () => {
     const send = keyedBatcher(
       (request: number) => String(request),
       10,
-      async (batch) => {
-        if (batch.includes(1)) throw new Error('store away');
-        return batch;
-      },
+      (batch) =>
+        batch.includes(1) ? Promise.reject(new Error('store away')) : Promise.resolve(batch),
     );
     const [first, second] = await Promise.allSettled([send(1), send(2)]);
     expect(first).toMatchObject({ status: 'rejected', reason: new Error('store away') });
