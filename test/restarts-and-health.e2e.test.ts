@@ -182,6 +182,41 @@ describe('health checks', () => {
     ]);
   });
 
+  it('replaces a replica whose container is removed outside Berth (docker rm -f)', async () => {
+    const lost = await run({ ...busybox, cmd: ['sleep', '3600'] });
+    await within(10_000, 'running', async () => (await container(lost.id)).state === 'running');
+    const [host] = await Promise.all(
+      hosts.map(async (h) =>
+        (await dockerContainers(h.dockerUrl, `berth.container=${lost.id}`)).length > 0
+          ? h
+          : undefined,
+      ),
+    ).then((found) => found.filter((h) => h !== undefined));
+    const [inHost] = await dockerContainers(host?.dockerUrl ?? '', `berth.container=${lost.id}`);
+    const removed = await fetch(
+      `${host?.dockerUrl.replace(/^tcp:/, 'http:')}/containers/${inHost?.Id}?force=true`,
+      { method: 'DELETE' },
+    );
+    expect(removed.status).toBe(204);
+    const tookMs = await within(30_000, 'replaced and running', async () => {
+      const [replacement, ...more] = (await group(lost.group)).containers;
+      return (
+        more.length === 0 &&
+        replacement !== undefined &&
+        replacement !== lost.id &&
+        (await container(replacement)).state === 'running'
+      );
+    });
+    console.log(`replica removed outside Berth replaced ${tookMs} ms after the docker rm`);
+    const died = (await events(lost.id, 'ContainerDied')).map((e) => e.message);
+    expect(died).toEqual([
+      expect.stringMatching(/died: its Docker container was removed outside Berth/),
+    ]);
+    await within(10_000, 'destroyed', async () => (await container(lost.id)).state === 'destroyed');
+    expect(await inDocker(`berth.group=${lost.group}`)).toHaveLength(1);
+    expect((await api.post(`/api/groups/${lost.group}/scale?count=0`)).status).toBe(202);
+  });
+
   it('replaces a replica whose check starts failing, naming the check output', async () => {
     // Serves /ready for 10 s, then not: healthy first (a loaded machine may take a few seconds
     // to the first check), unhealthy after two failed checks.

@@ -14,7 +14,7 @@ export const dockerReason = (error: unknown): string => {
   const e = error as { json?: { message?: string }; reason?: string; message?: string };
   return (e.json?.message ?? e.message ?? String(error)).trim();
 };
-const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
+export const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
 
 const portKey = (port: ImageSpec['ports'][number]) => `${port.container}/${port.protocol}`;
 
@@ -177,6 +177,16 @@ export const removeContainer = async (docker: Docker, name: string) => {
     await docker.getContainer(name).remove({ force: true });
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
+  }
+};
+
+/** Whether Docker says it has no container by that name (404); any other answer is not that. */
+export const containerGone = async (docker: Docker, name: string): Promise<boolean> => {
+  try {
+    await docker.getContainer(name).inspect();
+    return false;
+  } catch (error) {
+    return statusOf(error) === 404;
   }
 };
 

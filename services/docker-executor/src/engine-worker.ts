@@ -173,6 +173,12 @@ export class EngineWorker {
     for (const replica of this.ctx.view.unfinished(this.engine)) this.enqueue(replica.id);
     for (const { id, backoff } of this.ctx.view.backingOff(this.engine))
       this.restarts.due(id, backoff.until, backoff.by);
+    const listedIds = new Set(listed.map((info) => info.Labels[LABEL_CONTAINER]));
+    for (const replica of this.ctx.view.kept(this.engine))
+      if (!listedIds.has(replica.id))
+        this.chain(replica.id, () =>
+          this.restarts.gone(replica).catch(this.unrecorded(replica.id)),
+        );
     for (const info of listed) {
       const replica = this.ctx.view.replicas.get(info.Labels[LABEL_CONTAINER] ?? '');
       if (replica?.outcome !== 'created' || replica.backoff !== undefined) continue;
@@ -373,6 +379,8 @@ export class EngineWorker {
       this.chain(replica.id, () =>
         this.restarts.exited(replica, dockerId).catch(this.unrecorded(replica.id)),
       );
+    if (action === 'destroy' && replica.outcome === 'created')
+      this.chain(replica.id, () => this.restarts.gone(replica).catch(this.unrecorded(replica.id)));
     if (health !== undefined)
       this.chain(replica.id, () =>
         recordHealth(this.ctx, this.engine, replica, dockerId, health).catch(

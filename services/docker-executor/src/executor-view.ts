@@ -61,6 +61,8 @@ export class ExecutorView {
     { specs: Map<number, SealedImageSpec>; pull: boolean }
   >();
   readonly replicas = new Map<string, Replica>();
+  /** The same replicas by engine: an engine's worker looks at its own only. */
+  private readonly byEngine = new Map<string, Map<string, Replica>>();
   /** Pull credentials by registry host; the password still sealed. */
   readonly registries = new Map<string, { username: string; password: string }>();
 
@@ -100,7 +102,7 @@ export class ExecutorView {
         return;
       case 'ContainerPlaced': {
         const { container, group, engine, name, cpus, memory, revision = 1 } = event.data;
-        this.replicas.set(container, {
+        const replica: Replica = {
           id: container,
           group,
           engine,
@@ -110,7 +112,9 @@ export class ExecutorView {
           revision,
           placedBy: recorded,
           outcome: 'none',
-        });
+        };
+        this.replicas.set(container, replica);
+        this.onEngine(engine).set(container, replica);
         return;
       }
       case 'ContainerReleased': {
@@ -136,9 +140,13 @@ export class ExecutorView {
       case 'ContainerFailed':
         this.setOutcome(event.data.container, 'failed');
         return;
-      case 'ContainerDestroyed':
-        this.replicas.delete(event.data.container); // done with it for good
+      case 'ContainerDestroyed': {
+        // Done with it for good.
+        const replica = this.replicas.get(event.data.container);
+        this.replicas.delete(event.data.container);
+        if (replica !== undefined) this.byEngine.get(replica.engine)?.delete(replica.id);
         return;
+      }
       default:
         return;
     }
@@ -155,19 +163,32 @@ export class ExecutorView {
 
   /** Replicas placed on an engine whose work is not finished: to create, or to remove. */
   unfinished(engine: string): Replica[] {
-    return [...this.replicas.values()].filter(
-      (r) =>
-        r.engine === engine &&
-        (r.released === undefined ? r.outcome === 'none' : r.released.remove),
+    return this.on(engine).filter((r) =>
+      r.released === undefined ? r.outcome === 'none' : r.released.remove,
     );
   }
 
   /** Replicas on an engine waiting out a backoff before they are started again. */
   backingOff(engine: string): (Replica & { backoff: NonNullable<Replica['backoff']> })[] {
-    return [...this.replicas.values()].filter(
+    return this.on(engine).filter(
       (r): r is Replica & { backoff: NonNullable<Replica['backoff']> } =>
-        r.engine === engine && r.backoff !== undefined && r.released === undefined,
+        r.backoff !== undefined && r.released === undefined,
     );
+  }
+
+  /** Replicas on an engine whose container the log says exists, and that Berth keeps. */
+  kept(engine: string): Replica[] {
+    return this.on(engine).filter((r) => r.outcome === 'created' && r.released === undefined);
+  }
+
+  private on(engine: string): Replica[] {
+    return [...(this.byEngine.get(engine)?.values() ?? [])];
+  }
+
+  private onEngine(engine: string): Map<string, Replica> {
+    const replicas = this.byEngine.get(engine) ?? new Map<string, Replica>();
+    this.byEngine.set(engine, replicas);
+    return replicas;
   }
 
   private setHealthy(id: string, healthy: boolean) {

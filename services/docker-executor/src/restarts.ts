@@ -1,6 +1,6 @@
 import { containerStream, type RecordedEvent } from '@berth/contracts';
 import { fold } from '@berth/decider';
-import { dockerReason, startContainer } from './docker-ops.js';
+import { containerGone, dockerReason, startContainer, statusOf } from './docker-ops.js';
 import { containerDecider } from './domain/container.js';
 import type { WorkerContext } from './engine-worker.js';
 import type { Replica } from './executor-view.js';
@@ -41,6 +41,25 @@ export class Restarts {
     );
   }
 
+  /**
+   * Docker may no longer have the replica's container (a `destroy`, or missing from a list):
+   * when an inspect by name confirms it, the replica died, and the scheduler replaces it.
+   */
+  async gone(replica: Replica): Promise<void> {
+    const { view, settings, log } = this.ctx;
+    if (view.replicas.get(replica.id)?.released !== undefined) return; // Berth removed it
+    const docker = this.ctx.docker(this.engine, settings.dockerTimeoutMs);
+    if (!(await containerGone(docker, replica.name))) return;
+    clearTimeout(this.timers.get(replica.id));
+    this.timers.delete(replica.id);
+    await recordOnContainer(
+      log,
+      replica.id,
+      { type: 'RecordVanished', container: replica.id },
+      causedBy(replica.placedBy),
+    );
+  }
+
   /** Starts the container again once `until` (epoch ms) has come, unless it is no longer due. */
   due(id: string, until: number, cause: RecordedEvent): void {
     clearTimeout(this.timers.get(id));
@@ -68,6 +87,8 @@ export class Restarts {
       const docker = this.ctx.docker(this.engine, settings.dockerTimeoutMs);
       await startContainer(docker.getContainer(state.dockerId ?? ''));
     } catch (error) {
+      const replica = view.replicas.get(id);
+      if (statusOf(error) === 404 && replica !== undefined) return this.gone(replica);
       logger.warn({ container: id, reason: dockerReason(error) }, 'restart failed; trying again');
       this.due(id, Date.now() + (state.lastDelayMs ?? 1000), cause);
       return;

@@ -114,3 +114,25 @@ describe('container decider: health', () => {
     expect(when(history, health('unhealthy'))).toHaveLength(1);
   });
 });
+
+describe('container decider: a container removed outside Berth', () => {
+  const vanished: ContainerCommand = { type: 'RecordVanished', container: C };
+
+  it('dies once, from running or backing off, so the scheduler replaces it', () => {
+    const running = [...created];
+    expect(when(running, vanished)).toMatchObject([
+      { type: 'ContainerDied', data: { container: C, engine: 'e1', exitCode: null } },
+    ]);
+    expect(when(running, vanished)).toEqual([]);
+    const backingOff = [...created];
+    when(backingOff, exit(3, 0));
+    expect(when(backingOff, vanished)).toMatchObject([{ type: 'ContainerDied' }]);
+  });
+
+  it('leaves a finished run, and one never created, as they are', () => {
+    const completed = [...created];
+    when(completed, exit(0, 0, 'no'));
+    expect(when(completed, vanished)).toEqual([]);
+    expect(when([], vanished)).toEqual([]);
+  });
+});

@@ -46,6 +46,8 @@ export type ContainerCommand = { container: string } & (
       restartPolicy: ImageSpec['restartPolicy'];
     }
   | { type: 'RecordHealth'; health: ContainerHealth; reason: string }
+  /** Its Docker container is gone, and Berth did not remove it: the scheduler replaces it. */
+  | { type: 'RecordVanished' }
   | { type: 'RecordDestroyed'; reason: string }
 );
 
@@ -58,6 +60,9 @@ const ACTIVE: readonly Status[] = [
   'completed',
   'died',
 ];
+
+/** A finished run (completed, died) has nothing left to lose with its container. */
+const VANISHABLE: readonly Status[] = ['running', 'stopping', 'restarting', 'stopped', 'backoff'];
 
 export const containerDecider: Decider<ContainerCommand, ContainerEvent, ContainerState> = {
   initialState: {
@@ -142,6 +147,20 @@ export const containerDecider: Decider<ContainerCommand, ContainerEvent, Contain
               {
                 type: 'ContainerHealthChanged',
                 data: { container, engine, health: command.health, reason: command.reason },
+              },
+            ]
+          : [];
+      case 'RecordVanished':
+        return VANISHABLE.includes(state.status)
+          ? [
+              {
+                type: 'ContainerDied',
+                data: {
+                  container,
+                  engine,
+                  exitCode: null,
+                  reason: 'its Docker container was removed outside Berth',
+                },
               },
             ]
           : [];
