@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 import { RejectedError } from '@berth/errors';
 
@@ -7,20 +8,42 @@ export type TlsMaterial = { cert: string; key: string; ca: string };
 /** Where an engine's Docker API is: `tcp://host:port` or `unix:///path`, with optional TLS. */
 export type EngineEndpoint = { addr: string; tls?: TlsMaterial | undefined };
 
+/**
+ * One keep-alive agent per engine. Node's shared agent looks through the idle sockets of every
+ * host it knows each time one idles out: with a thousand engines that scan costs real CPU.
+ */
+const agents = new Map<string, HttpAgent>();
+const agentFor = (addr: string, tls: TlsMaterial | undefined): HttpAgent => {
+  const key = `${addr} ${tls === undefined ? '' : tls.cert}`;
+  let agent = agents.get(key);
+  if (agent === undefined) {
+    const options = { keepAlive: true, timeout: 5000 };
+    agent = tls === undefined ? new HttpAgent(options) : new HttpsAgent({ ...options, ...tls });
+    // docker-modem formats each request's options with util.inspect (debug or not): an agent
+    // with its sockets would cost milliseconds a call, and its TLS key has no place in text.
+    const shown = `[Agent ${addr}]`;
+    Object.defineProperty(agent, inspect.custom, { value: () => shown });
+    agents.set(key, agent);
+  }
+  return agent;
+};
+
 /** A dockerode client for an engine address. */
 export const dockerClient = (endpoint: EngineEndpoint, timeoutMs: number): Docker => {
   const { addr, tls } = endpoint;
   if (addr.startsWith('unix://'))
     return new Docker({ socketPath: addr.slice('unix://'.length), timeout: timeoutMs });
   const url = new URL(addr.replace(/^tcp:/, 'http:'));
-  return new Docker({
+  const options: Docker.DockerOptions & { agent: HttpAgent } = {
     host: url.hostname,
     port: Number(url.port),
     timeout: timeoutMs,
+    agent: agentFor(addr, tls), // docker-modem takes it; dockerode's types do not say so
     ...(tls === undefined
       ? { protocol: 'http' }
       : { protocol: 'https', ca: tls.ca, cert: tls.cert, key: tls.key }),
-  });
+  };
+  return new Docker(options);
 };
 
 /** Rejects after `ms` whatever the request does, so a frozen daemon can never hang a caller. */
@@ -56,7 +79,7 @@ export const ping = (endpoint: EngineEndpoint, timeoutMs: number): Promise<numbe
     timeout: timeoutMs,
     ...(url === undefined
       ? { socketPath: addr.slice('unix://'.length) }
-      : { host: url.hostname, port: Number(url.port) }),
+      : { host: url.hostname, port: Number(url.port), agent: agentFor(addr, tls) }),
   };
   const answer = new Promise<string>((resolve, reject) => {
     const onResponse = (res: IncomingMessage) => {

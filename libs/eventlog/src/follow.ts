@@ -36,6 +36,9 @@ export const follow = (
   const iterator: AsyncIterator<RecordedEvent> = {
     async next() {
       while (index >= buffer.length) {
+        // Every page in an event-loop task of its own: followers working through pages (ten in
+        // one process, each woken by the same append) would otherwise hold the loop together.
+        await new Promise((resolve) => setImmediate(resolve));
         if (abort.signal.aborted) return done();
         const page = await source.readPage(nextPosition, batchSize, options.filter);
         buffer = page.events;

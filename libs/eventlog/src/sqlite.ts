@@ -20,6 +20,9 @@ export type SqliteEventLogOptions = {
 };
 
 // Rows are read in raw (array) mode: much faster than objects for a million events.
+/** Events hashed and written in one transaction at most (appends are never split). */
+const COMMIT_EVENTS = 500;
+
 const COLUMNS =
   'position, id, stream, version, type, v, at, data, actor, command_id, correlation_id, causation_id, hash';
 type Row = [
@@ -204,10 +207,14 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
     resolve: (result: AppendResult) => void;
     reject: (error: Error) => void;
   };
-  let queued: Queued[] = [];
+  const queued: Queued[] = [];
   const commitQueued = () => {
-    const batch = queued;
-    queued = [];
+    // At most COMMIT_EVENTS events a transaction; the rest in the next task, so that one
+    // commit (hashing each event) never holds the event loop for long.
+    let events = 0;
+    const size = queued.findIndex((item) => (events += item.events.length) > COMMIT_EVENTS);
+    const batch = queued.splice(0, Math.max(1, size === -1 ? queued.length : size));
+    if (queued.length > 0) setImmediate(commitQueued);
     const outcomes: (AppendResult | Error)[] = [];
     try {
       db.transaction(() => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fits, placeBatch, placeOne, score, type Candidate, type Demand } from './index.js';
+import {
+  fits,
+  placeBatch,
+  placeMany,
+  placeOne,
+  score,
+  type Candidate,
+  type Demand,
+} from './index.js';
 
 const engine = (id: string, over: Partial<Candidate> = {}): Candidate => ({
   id,
@@ -58,5 +66,41 @@ describe('placement', () => {
     expect(over.engines).toHaveLength(12);
     expect(over.unplaced).toBe(3);
     expect(over.reserved.get('e1')).toEqual({ cpus: 4, memory: 2048 });
+  });
+
+  it('places a batch exactly as placeOne would, replica after replica, on mixed engines', () => {
+    // A small deterministic generator: the same pools every run.
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 50; round++) {
+      const pool = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) =>
+        engine(`e${Math.floor(random() * 30)}-${i}`, {
+          schedulable: random() > 0.1,
+          labels: random() > 0.5 ? ['ssd'] : [],
+          cpus: [1, 2, 4, 8][Math.floor(random() * 4)] as number,
+          memory: [1024, 2048, 8192][Math.floor(random() * 3)] as number,
+          reservedCpus: Math.floor(random() * 3) * 0.5,
+          reservedMemory: Math.floor(random() * 4) * 256,
+        }),
+      );
+      const demand: Demand = {
+        cpus: [0.1, 0.25, 0.5, 1][Math.floor(random() * 4)] as number,
+        memory: [64, 128, 512][Math.floor(random() * 3)] as number,
+        labels: random() > 0.7 ? ['ssd'] : [],
+      };
+      const count = Math.floor(random() * 120);
+      const oneByOne = pool.map((e) => ({ ...e }));
+      const expected: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const picked = placeOne(oneByOne, demand);
+        if (picked === undefined) break;
+        picked.reservedCpus += demand.cpus;
+        picked.reservedMemory += demand.memory;
+        expected.push(picked.id);
+      }
+      const batched = pool.map((e) => ({ ...e }));
+      expect(placeMany(batched, demand, count).map((e) => e.id)).toEqual(expected);
+      expect(batched).toEqual(oneByOne); // the same reservations left behind
+    }
   });
 });

@@ -10,6 +10,7 @@ const PREFIX = 'berth-executor/';
 /** Ownership ends this long before the lease could have expired in etcd: clocks and lag. */
 const FENCE_MARGIN_MS = 500;
 const RETRY_MS = 1000;
+const CLAIMS_AT_ONCE = 16;
 
 /**
  * Which executor instance works which engine. Each instance keeps one etcd lease, and holds the
@@ -104,13 +105,28 @@ export const engineOwnership = (
     } catch (error) {
       if (error instanceof EtcdLeaseInvalidError) endLease(held, error);
       logger.debug({ err: error, engine }, 'could not claim the engine; trying again');
-      setTimeout(() => void claim(engine), RETRY_MS).unref();
+      setTimeout(() => claimSoon(engine), RETRY_MS).unref();
     }
   };
 
+  // A few claims at a time: after a takeover there may be a thousand, each a round trip.
+  const claiming = new Set<string>();
+  const pending = new Set<string>();
+  const claimSoon = (engine: string) => {
+    if (!claiming.has(engine)) pending.add(engine);
+    pump();
+  };
+  const pump = () => {
+    for (const engine of pending) {
+      if (claiming.size >= CLAIMS_AT_ONCE) return;
+      pending.delete(engine);
+      claiming.add(engine);
+      void claim(engine).finally(() => (claiming.delete(engine), pump()));
+    }
+  };
   const claimAll = () => {
     if (stopped) return;
-    for (const engine of wanted) void claim(engine);
+    for (const engine of wanted) if (!owned.has(engine)) claimSoon(engine);
   };
 
   const engineOf = (kv: IKeyValue) => kv.key.toString().slice(PREFIX.length);
@@ -124,7 +140,7 @@ export const engineOwnership = (
         w.on('delete', (kv) => {
           const engine = engineOf(kv);
           lose(engine);
-          void claim(engine);
+          claimSoon(engine);
         });
         w.on('put', (kv) => {
           if (kv.value.toString() !== instanceId) lose(engineOf(kv));
@@ -145,7 +161,7 @@ export const engineOwnership = (
     want: (engine: string) => {
       wanted.add(engine);
       watch();
-      void claim(engine);
+      claimSoon(engine);
     },
     drop: async (engine: string) => {
       wanted.delete(engine);

@@ -29,7 +29,7 @@ export const DEFAULT_EXECUTOR: ExecutorConfig = {
   routeDrainWaitMs: 10_000,
   containerEventsPerMinute: 20,
   usageIntervalMs: 5000,
-  leaseSeconds: 3,
+  leaseSeconds: 10,
   stopGraceSeconds: 10,
 };
 

@@ -21,7 +21,7 @@ import {
   RejectedError,
   ValidationError,
 } from '@berth/errors';
-import { placeOne, type Candidate, type Demand } from '@berth/placement';
+import { placeMany, type Candidate, type Demand } from '@berth/placement';
 import { quotaRefusal } from './quota.js';
 import { planRollingStep } from './rolling-update.js';
 
@@ -181,14 +181,10 @@ const place = (
   reason: string,
 ): { placed: Placed[]; unplaced: number } => {
   const demand = demandOf(group.spec);
-  const placed: Placed[] = [];
-  for (let i = 0; i < count; i++) {
-    const engine = placeOne(candidates, demand);
-    if (engine === undefined) return { placed, unplaced: count - i };
-    engine.reservedCpus += demand.cpus;
-    engine.reservedMemory += demand.memory;
+  const engines = placeMany(candidates, demand, count);
+  const placed = engines.map((engine): Placed => {
     const container = newId();
-    placed.push({
+    return {
       type: 'ContainerPlaced',
       data: {
         container,
@@ -200,9 +196,9 @@ const place = (
         reason,
         ...(group.revision > 1 ? { revision: group.revision } : {}),
       },
-    });
-  }
-  return { placed, unplaced: 0 };
+    };
+  });
+  return { placed, unplaced: count - engines.length };
 };
 
 const released = (
