@@ -1,9 +1,11 @@
 // `npm run bench -- change-streams`: command latency of one-machine Berth (50 concurrent runs of
 // one replica on hollow engines, median of 3 rounds) with no SSE client attached (the baseline)
-// and then with CLIENTS clients following /api/events/stream. Target: under 1.5× the baseline.
+// and then with CLIENTS clients following /api/events/stream (on a worker thread, as clients on
+// other machines: their reading must not slow the timing itself). Target: under 1.5× the baseline.
 // BERTH_STREAM_CLIENTS=200 tries fewer clients.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { startHollowEngines, type HollowEngines } from '@berth/hollow-engines';
 import { spawnBerth, type BerthProcess } from '@berth/testkit/berth-process';
 
@@ -16,7 +18,7 @@ const TARGET_RATIO = 1.5;
 let berth: BerthProcess | undefined;
 let hollow: HollowEngines | undefined;
 let token = '';
-const streams = new AbortController();
+let clients: Awaited<ReturnType<typeof startClients>> | undefined;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
 
@@ -47,25 +49,25 @@ const commandLatency = async () => {
   return median(rounds);
 };
 
-/** A client following the change stream; counts the events it receives. */
-const attach = async (received: { events: number }) => {
-  const res = await fetch(`${berth?.url ?? ''}/api/events/stream`, {
-    headers: { authorization: `Bearer ${token}` },
-    signal: streams.signal,
+/** The clients, on a worker thread of their own; resolves once all are attached. */
+const startClients = async (url: string) => {
+  const worker = new Worker(new URL('./sse-clients.js', import.meta.url), {
+    workerData: { url, token, clients: CLIENTS },
   });
-  if (res.status !== 200 || res.body === null) throw new Error(`stream: ${res.status}`);
-  const reader = res.body.getReader();
-  void (async () => {
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) return;
-      received.events += (
-        Buffer.from(chunk.value as Uint8Array)
-          .toString()
-          .match(/^id: /gm) ?? []
-      ).length;
-    }
-  })().catch(() => undefined);
+  const next = () =>
+    new Promise<{ attached?: boolean; received?: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  await next();
+  return {
+    received: async () => {
+      const answer = next();
+      worker.postMessage('count');
+      return (await answer).received ?? 0;
+    },
+    stop: async () => (worker.postMessage('stop'), await worker.terminate()),
+  };
 };
 
 try {
@@ -95,20 +97,19 @@ try {
   await commandLatency(); // warm-up
 
   const baseline = await commandLatency();
-  const received = { events: 0 };
   const attachStarted = performance.now();
-  for (let i = 0; i < CLIENTS; i += 50)
-    await Promise.all(Array.from({ length: Math.min(50, CLIENTS - i) }, () => attach(received)));
+  clients = await startClients(berth.url);
   const attachMs = performance.now() - attachStarted;
-  const before = received.events;
+  const before = await clients.received();
   const withClients = await commandLatency();
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  const delivered = (await clients.received()) - before;
   const ratio = withClients / baseline;
   const row = (what: string, value: string) => console.log(`${what.padEnd(52)} ${value}`);
   row(`${RUNS} concurrent runs, no SSE client (baseline)`, `${Math.round(baseline)} ms`);
   row(`${RUNS} concurrent runs, ${CLIENTS} SSE clients attached`, `${Math.round(withClients)} ms`);
   row(`${CLIENTS} clients attached in`, `${Math.round(attachMs)} ms`);
-  row('events delivered to the clients meanwhile', String(received.events - before));
+  row('events delivered to the clients meanwhile', String(delivered));
   console.log(
     `ratio: ${ratio.toFixed(2)}× the baseline (${ratio < TARGET_RATIO ? 'ok' : 'MISS'}: target < ${TARGET_RATIO}×)`,
   );
@@ -117,7 +118,7 @@ try {
   console.error(berth?.output().slice(-3000) ?? '');
   process.exitCode = 1;
 } finally {
-  streams.abort();
+  await clients?.stop();
   await berth?.stop();
   await hollow?.stop();
 }
