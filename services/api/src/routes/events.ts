@@ -78,6 +78,23 @@ const streamItem = (event: RecordedEvent): StreamItem => {
   };
 };
 
+/**
+ * The bytes of a batch. Clients woken by one flush mostly hold the very same items: the last
+ * batch joined is handed to the next client that has it, rather than copied once per client.
+ */
+let lastJoined:
+  { first: StreamItem; last: StreamItem; count: number; user: boolean; bytes: Buffer } | undefined;
+const bytesOf = (items: StreamItem[], user: boolean): Buffer => {
+  const first = items[0] as StreamItem;
+  const last = items.at(-1) as StreamItem;
+  const j = lastJoined;
+  if (j?.first === first && j.last === last && j.count === items.length && j.user === user)
+    return j.bytes;
+  const bytes = Buffer.concat(items.map((item) => (user ? item.userFrame : item.frame)));
+  lastJoined = { first, last, count: items.length, user, bytes };
+  return bytes;
+};
+
 const timeout = (ms: number) =>
   new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
 
@@ -167,11 +184,7 @@ export const eventRoutes = (
         const items = visible === undefined ? batch : batch.filter((item) => visible(item.view));
         if (items.length === 0) continue;
         const written = await orTimeout(
-          stream.write(
-            Buffer.concat(
-              items.map((item) => (viewer === undefined ? item.frame : item.userFrame)),
-            ),
-          ),
+          stream.write(bytesOf(items, viewer !== undefined)),
           limits.writeTimeoutMs,
         );
         if (written === 'timeout') {
