@@ -6,7 +6,7 @@
 // and BURST concurrent runs of one replica (the time until all are answered). All of it on the
 // SQLite store, then again on RethinkDB when BERTH_RETHINKDB_URL is set, with the burst's ratio.
 // Smaller sizes: BERTH_SCALE_ENGINES=100 BERTH_SCALE_REPLICAS=1000 BERTH_SCALE_RUNS=10.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -76,20 +76,39 @@ let berth: BerthProcess | undefined;
 let hollow: HollowEngines | undefined;
 let token = '';
 
+const ATTEMPTS = 5;
+
+/**
+ * One API call, sent as a careful client sends it: a command carries an Idempotency-Key and is
+ * sent again with it (at most ATTEMPTS times) when Berth answers 5xx or not at all, so a retry
+ * is the same command. How many were retried is counted for the report.
+ */
+let retried = 0;
 const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
   const url = berth?.url ?? '';
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(method === 'GET' ? {} : { 'idempotency-key': key }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(120_000),
+    }).catch((error: unknown) => error as Error);
+    const status = res instanceof Error ? 0 : res.status;
+    const text = res instanceof Error ? res.message : await res.text();
+    if ((status === 0 || status >= 500) && attempt < ATTEMPTS) {
+      retried++;
+      await sleep(500 * attempt);
+      continue;
+    }
+    if (status === 0 || status >= 300)
+      throw new Error(`${method} ${path}: ${status} ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  }
 };
 
 const forEachBounded = async <T>(items: T[], limit: number, work: (item: T) => Promise<void>) => {
@@ -139,6 +158,7 @@ const phase = async (
 ) => {
   const pid = berth?.child.pid ?? 0;
   const before = usage(pid);
+  retried = 0;
   const started = performance.now();
   await act();
   await until(name, done);
@@ -165,6 +185,7 @@ const phase = async (
     within(lagMs <= TARGET.lagMs, `≤ ${TARGET.lagMs} ms`),
   );
   row('event log size', await logSize(store, log, berth?.dataDir ?? ''));
+  row('calls sent again after a 5xx or no answer', String(retried));
   console.log(`end to end: ${Math.round(rate)} containers/s`);
 };
 
