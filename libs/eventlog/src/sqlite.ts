@@ -19,10 +19,10 @@ export type SqliteEventLogOptions = {
   pollIntervalMs?: number;
 };
 
-// Rows are read in raw (array) mode: much faster than objects for a million events.
 /** Events hashed and written in one transaction at most (appends are never split). */
 const COMMIT_EVENTS = 500;
 
+// Rows are read in raw (array) mode: much faster than objects for a million events.
 const COLUMNS =
   'position, id, stream, version, type, v, at, data, actor, command_id, correlation_id, causation_id, hash';
 type Row = [

@@ -37,6 +37,8 @@ export const engineOwnership = (
   let stopped = false;
   /** Until when etcd surely keeps the lease: the send time of the last answered keepalive + ttl. */
   let validUntil = 0;
+  /** Set when the fence gave every engine up; the next answered keepalive claims them again. */
+  let fenced = false;
 
   const lose = (engine: string) => {
     if (owned.delete(engine)) on.lost(engine);
@@ -74,7 +76,6 @@ export const engineOwnership = (
   };
 
   // Keepalives that stop being answered end the ownership before etcd can hand it to another.
-  let fenced = false;
   const fence = setInterval(() => {
     if (fenced || Date.now() <= validUntil - FENCE_MARGIN_MS) return;
     fenced = true;
