@@ -83,6 +83,23 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
       expect(await log.head()).toBe(2);
     });
 
+    it('reads a stream from any version, inside or after an append', async () => {
+      await log.append('other', 0, [event('X')]);
+      await log.append('s', 0, [event('A'), event('B')]);
+      await log.append('s', 2, [event('C')]);
+      await log.append('s', 3, [event('D'), event('E'), event('F')]);
+      const typesFrom = async (version: number) =>
+        (await log.readStream('s', version)).map((e) => `${e.type}${e.version}`).join(' ');
+      expect(await typesFrom(1)).toBe('A1 B2 C3 D4 E5 F6');
+      expect(await typesFrom(2)).toBe('B2 C3 D4 E5 F6');
+      expect(await typesFrom(3)).toBe('C3 D4 E5 F6');
+      expect(await typesFrom(5)).toBe('E5 F6');
+      expect(await typesFrom(6)).toBe('F6');
+      expect(await typesFrom(7)).toBe('');
+      // What an instance read, it appends after without asking again.
+      expect((await log.append('s', 6, [event('G')])).version).toBe(7);
+    });
+
     it('rejects a stale expected version as a conflict and writes nothing', async () => {
       await log.append('engine-a', 0, [event('EngineAdded')]);
       await expect(

@@ -201,6 +201,35 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const streamCommits = (stream: string) =>
     commits.between([stream, r.minval], [stream, r.maxval], { index: 'stream_version' });
 
+  /**
+   * The commits holding versions from `fromVersion` on, in order: the last one that starts
+   * before it and all that start at or after it, so a decider catching up on a busy stream
+   * reads its newest commits only. Those after are read first: any of them exists only once
+   * the one before it does. A range read is no snapshot, so the list ends at its first gap.
+   */
+  const commitsFrom = async (stream: string, fromVersion: number): Promise<Commit[]> => {
+    const after: Commit[] = await commits
+      .between([stream, fromVersion], [stream, r.maxval], { index: 'stream_version' })
+      .orderBy({ index: 'stream_version' })
+      .run(conn, MAJORITY);
+    const holding: Commit[] = await commits
+      .between([stream, r.minval], [stream, fromVersion], { index: 'stream_version' })
+      .orderBy({ index: descending('stream_version') })
+      .limit(1)
+      .run(conn, MAJORITY);
+    const contiguous: Commit[] = [];
+    for (const commit of [...holding, ...after]) {
+      const previous = contiguous.at(-1);
+      if (
+        previous !== undefined &&
+        commit.prevVersion !== previous.prevVersion + previous.events.length
+      )
+        break;
+      contiguous.push(commit);
+    }
+    return contiguous;
+  };
+
   const currentVersion = async (stream: string): Promise<number> => {
     const rows: Commit[] = await streamCommits(stream)
       .orderBy({ index: descending('stream_version') })
@@ -540,9 +569,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     append,
     async readStream(stream, fromVersion = 1) {
       await writing;
-      const all = await streamCommits(stream)
-        .orderBy({ index: 'stream_version' })
-        .run(conn, MAJORITY);
+      const all = await commitsFrom(stream, fromVersion);
       const out: RecordedEvent[] = [];
       for (const commit of all) {
         const recorded =
