@@ -1,9 +1,8 @@
 import type Docker from 'dockerode';
 import type { SecretKey } from '@berth/auth';
-import { dockerStream, LABEL_CONTAINER, LABEL_GROUP } from '@berth/contracts';
+import { LABEL_CONTAINER } from '@berth/contracts';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
-import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import {
   createOptions,
@@ -15,10 +14,10 @@ import {
   removeContainer,
   startContainer,
 } from './docker-ops.js';
-import { EventBudget } from './event-budget.js';
+import { DockerEventsRecorder, type ContainerDockerEvent } from './docker-events-recorder.js';
 import type { ExecutorView, Replica } from './executor-view.js';
 import type { RouteDrains } from './route-drains.js';
-import { healthOf, recordHealth } from './health.js';
+import { recordHealth } from './health.js';
 import { causedBy, recordOnContainer } from './record.js';
 import { Restarts } from './restarts.js';
 import { pullForEngine } from './pull.js';
@@ -39,6 +38,8 @@ export type ExecutorSettings = {
   containerEventsPerMinute: number;
   /** How often each owned engine's usage is sampled with Docker stats; 0: never. */
   usageIntervalMs: number;
+  /** Stats calls one executor makes a second at most, shared by its engines. */
+  usageStatsPerSecond: number;
 };
 
 export type WorkerContext = {
@@ -53,61 +54,21 @@ export type WorkerContext = {
   secretKey: SecretKey;
 };
 
-const DOCKER_ACTIONS = new Set([
-  'create',
-  'start',
-  'restart',
-  'die',
-  'kill',
-  'stop',
-  'oom',
-  'pause',
-  'unpause',
-  'destroy',
-  'health_status',
-]);
-
-const MINUTE_MS = 60_000;
 /** The longest wait between tries of a remove that failed. */
 const REMOVE_RETRY_MAX_MS = 30_000;
 
-/** What a recorded Docker event says about whom (as `DockerContainerEvent` has it). */
-type DockerEventRefs = {
-  engine: string;
-  action: string;
-  dockerId: string;
-  container?: string;
-  group?: string;
-  timeNano: string;
-};
-
-type DockerMessage = {
-  Type?: string;
-  Action?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-  timeNano?: number;
-};
-
 /**
  * The work on one engine while this instance owns it: creates placed replicas, removes
- * released ones, and records the engine's Docker events on `docker-<engine>`.
+ * released ones, and acts on what Docker reports of them, which its `DockerEventsRecorder`
+ * records on `docker-<engine>`.
  */
 export class EngineWorker {
   private stopped = false;
   private readonly chains = new Map<string, Promise<void>>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
-  private events: NodeJS.ReadableStream | undefined;
-  private watching: Promise<void> | undefined;
-  private dockerVersion = 0;
-  private lastTimeNano = '0';
-  private readonly seenAtLast = new Set<string>();
-  private images: number | undefined;
-  private appendQueue: Promise<unknown> = Promise.resolve();
   readonly restarts: Restarts;
-  /** Per container: a crash loop or a flapping check must not fill the log with Docker's events. */
-  private readonly budget: EventBudget<DockerEventRefs>;
-  private summaryTimer: NodeJS.Timeout | undefined;
+  private readonly dockerEvents: DockerEventsRecorder;
   /** Removes that failed, tried again later: a daemon just back may refuse the first. */
   private readonly removeRetries = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
 
@@ -116,12 +77,13 @@ export class EngineWorker {
     readonly engine: string,
   ) {
     this.restarts = new Restarts(ctx, engine, (id, job) => this.chain(id, job));
-    this.budget = new EventBudget(ctx.settings.containerEventsPerMinute, MINUTE_MS);
+    this.dockerEvents = new DockerEventsRecorder(ctx, engine, (event) =>
+      this.onContainerEvent(event),
+    );
   }
 
   async start(): Promise<void> {
-    await this.loadDockerStream();
-    this.watching = this.watchEvents();
+    await this.dockerEvents.start();
     await this.reconcile();
   }
 
@@ -129,11 +91,7 @@ export class EngineWorker {
     this.stopped = true;
     this.restarts.stop();
     for (const { timer } of this.removeRetries.values()) clearTimeout(timer);
-    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
-    await this.watching;
-    // What was left out so far is said now, not lost with this owner.
-    clearTimeout(this.summaryTimer);
-    await this.appendSummaries(Number.POSITIVE_INFINITY);
+    await this.dockerEvents.stop();
     await Promise.all(this.chains.values());
   }
 
@@ -188,7 +146,7 @@ export class EngineWorker {
           this.restarts.exited(replica, info.Id).catch(this.unrecorded(replica.id)),
         );
     }
-    await this.countImages(docker);
+    await this.dockerEvents.countImages(docker);
   }
 
   private async work(id: string): Promise<void> {
@@ -217,7 +175,7 @@ export class EngineWorker {
           group.spec.image,
           this.ctx,
         );
-        void this.countImages(docker);
+        void this.dockerEvents.countImages(docker);
       }
       const secretEnv = openSecretEnv(group.spec, this.ctx.secretKey);
       const options = createOptions(replica, group.spec, secretEnv);
@@ -296,83 +254,9 @@ export class EngineWorker {
     }
   }
 
-  private async loadDockerStream(): Promise<void> {
-    const history = await this.ctx.log.readStream(dockerStream(this.engine));
-    this.dockerVersion = history.at(-1)?.version ?? 0;
-    for (const event of history) {
-      const data = event.data as { timeNano?: string; images?: number };
-      // A summary of suppressed events comes after later ones: resume after the latest of all.
-      if (data.timeNano !== undefined && BigInt(data.timeNano) > BigInt(this.lastTimeNano))
-        this.lastTimeNano = data.timeNano;
-      if (data.images !== undefined) this.images = data.images;
-    }
-  }
-
-  /** Follows Docker's event stream from where the log left off, reconnecting until stopped. */
-  private async watchEvents(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const since = `${this.lastTimeNano.slice(0, -9) || '0'}.${this.lastTimeNano.slice(-9).padStart(9, '0')}`;
-        const stream = await this.ctx.docker(this.engine, 0).getEvents({
-          since: this.lastTimeNano === '0' ? Math.floor(Date.now() / 1000) : since,
-          filters: { type: ['container'], label: [LABEL_CONTAINER] },
-        } as Docker.GetEventsOptions);
-        this.events = stream;
-        let buffered = '';
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          buffered += chunk.toString();
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) if (line.trim() !== '') await this.onDockerEvent(line);
-        }
-      } catch (error) {
-        if (!this.stopped)
-          this.ctx.logger.debug({ err: error, engine: this.engine }, 'docker events broke off');
-      }
-      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-
-  private async onDockerEvent(line: string): Promise<void> {
-    let message: DockerMessage;
-    try {
-      message = JSON.parse(line) as DockerMessage;
-    } catch {
-      return;
-    }
-    const health = healthOf(message.Action ?? '');
-    const action =
-      health === undefined ? ((message.Action ?? '').split(':')[0] ?? '') : 'health_status';
-    if (message.Type !== 'container' || !DOCKER_ACTIONS.has(action)) return;
-    const timeNano = String(message.timeNano ?? 0);
-    const dockerId = message.Actor?.ID ?? '';
-    const key = `${dockerId}/${action}`;
-    // Resuming `since` repeats what happened in the last recorded nanosecond; skip those.
-    if (BigInt(timeNano) < BigInt(this.lastTimeNano)) return;
-    if (timeNano === this.lastTimeNano && this.seenAtLast.has(key)) return;
-    if (timeNano !== this.lastTimeNano) this.seenAtLast.clear();
-    this.lastTimeNano = timeNano;
-    this.seenAtLast.add(key);
-
-    const attributes = message.Actor?.Attributes ?? {};
-    const container = attributes[LABEL_CONTAINER];
-    const exitCode = attributes.exitCode === undefined ? undefined : Number(attributes.exitCode);
-    const refs: DockerEventRefs = {
-      engine: this.engine,
-      action: health === undefined ? action : `health_status: ${health}`,
-      dockerId,
-      ...(container === undefined ? {} : { container }),
-      ...(attributes[LABEL_GROUP] === undefined ? {} : { group: attributes[LABEL_GROUP] }),
-      timeNano,
-    };
-    // Over the budget only the record is left out: what the event causes below still happens.
-    if (this.budget.admit(container ?? dockerId, refs.action, Date.now(), refs))
-      await this.appendDocker({
-        type: 'DockerContainerEvent',
-        data: { ...refs, ...(exitCode === undefined ? {} : { exitCode }) },
-      });
-    else this.scheduleSummaries();
-    const replica = container === undefined ? undefined : this.ctx.view.replicas.get(container);
+  /** Acts on Docker's event on a replica, whether or not its record was left out. */
+  private onContainerEvent({ container, action, dockerId, health }: ContainerDockerEvent): void {
+    const replica = this.ctx.view.replicas.get(container);
     if (replica === undefined) return;
     // A container can exit before its create is recorded; the chain waits for that record.
     if (action === 'die')
@@ -389,84 +273,8 @@ export class EngineWorker {
       );
   }
 
-  /** Appends the summaries of suppressed events when their windows end. */
-  private scheduleSummaries(): void {
-    const at = this.budget.nextEnd();
-    if (this.summaryTimer !== undefined || this.stopped || at === undefined) return;
-    this.summaryTimer = setTimeout(
-      () => {
-        this.summaryTimer = undefined;
-        void this.appendSummaries(Date.now()).then(() => this.scheduleSummaries());
-      },
-      Math.max(0, at - Date.now()),
-    );
-  }
-
-  /** One `DockerEventsSuppressed` per container whose window ended by `now` over budget. */
-  private async appendSummaries(now: number): Promise<void> {
-    for (const { last, counts, total, from, until } of this.budget.ended(now)) {
-      const { action: _action, ...refs } = last;
-      await this.appendDocker({
-        type: 'DockerEventsSuppressed',
-        data: {
-          ...refs,
-          suppressed: total,
-          actions: counts,
-          limit: this.ctx.settings.containerEventsPerMinute,
-          from: new Date(from).toISOString(),
-          until: new Date(until).toISOString(),
-        },
-      });
-    }
-  }
-
   private unrecorded(container: string) {
     return (error: unknown) =>
       this.ctx.logger.warn({ err: error, container }, 'what Docker did was not recorded');
-  }
-
-  private async countImages(docker: Docker): Promise<void> {
-    try {
-      const images = (await docker.listImages()).length;
-      if (images === this.images) return;
-      this.images = images;
-      await this.appendDocker({
-        type: 'EngineImagesCounted',
-        data: { engine: this.engine, images },
-      });
-    } catch (error) {
-      this.ctx.logger.debug({ err: error, engine: this.engine }, 'images not counted');
-    }
-  }
-
-  /** Appends to `docker-<engine>` one at a time, with its version: one writer per engine. */
-  private appendDocker(event: { type: string; data: unknown }): Promise<unknown> {
-    const commandId = newCommandId();
-    const run = this.appendQueue.then(async () => {
-      try {
-        const { version } = await this.ctx.log.append(
-          dockerStream(this.engine),
-          this.dockerVersion,
-          [
-            {
-              ...event,
-              metadata: {
-                actor: 'docker',
-                commandId,
-                correlationId: commandId,
-                causationId: commandId,
-              },
-            },
-          ],
-        );
-        this.dockerVersion = version;
-      } catch (error) {
-        // Another instance wrote here (a takeover overlapping); start again from the log.
-        if (error instanceof BerthError && error.code === 'conflict') await this.loadDockerStream();
-        else this.ctx.logger.warn({ err: error, engine: this.engine }, 'docker event not recorded');
-      }
-    });
-    this.appendQueue = run.catch(() => undefined);
-    return run;
   }
 }

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
-  dockerNameOf,
   hostEscapes,
   NOTHING_USED,
   plus,
@@ -17,15 +16,15 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  QuotaExceededError,
   RejectedError,
   ValidationError,
 } from '@berth/errors';
-import { placeMany, type Candidate, type Demand } from '@berth/placement';
-import { quotaRefusal } from './quota.js';
+import type { Candidate } from '@berth/placement';
+import { checkQuota, checkUpdateQuota, respecified } from './quota-checks.js';
+import { candidatesOf, place, surplus, whyNoRoom } from './replica-placement.js';
 import { planRollingStep } from './rolling-update.js';
 
-type Replica = {
+export type Replica = {
   container: string;
   group: string;
   engine: string;
@@ -42,7 +41,7 @@ export type RollingUpdate = {
   previous: number | undefined;
   state: 'rolling' | 'paused' | 'done';
 };
-type GroupState = {
+export type GroupState = {
   id: string;
   name: string | undefined;
   /** The account that ran it ('' for groups from before owners were recorded). */
@@ -73,7 +72,7 @@ export type ScheduleState = {
 
 /** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
 export type Pool = readonly Omit<Candidate, 'reservedCpus' | 'reservedMemory'>[];
-type NewId = () => string;
+export type NewId = () => string;
 /** The quota in force for an account, as the scheduler last read it from the log. */
 export type QuotaLookup = (owner: string) => Quota;
 
@@ -143,63 +142,8 @@ export type ScheduleCommand =
       newId: NewId;
     };
 
-type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
 type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
 type Pending = Extract<ContainerEvent, { type: 'GroupPending' }>;
-
-const demandOf = (spec: SealedImageSpec): Demand => ({
-  cpus: spec.cpus,
-  memory: spec.memory,
-  labels: spec.labels,
-});
-
-/** Candidates with their reservations, as working copies a batch may add to. */
-const candidatesOf = (pool: Pool, state: ScheduleState): Candidate[] =>
-  pool.map((engine) => {
-    const reserved = state.reserved.get(engine.id) ?? { cpus: 0, memory: 0 };
-    return { ...engine, reservedCpus: reserved.cpus, reservedMemory: reserved.memory };
-  });
-
-/** Why no engine takes a replica, in words a user can act on. */
-const whyNoRoom = (pool: Pool, spec: SealedImageSpec): string => {
-  const healthy = pool.filter((e) => e.schedulable);
-  if (healthy.length === 0) return 'no healthy engine';
-  const labelled = healthy.filter((e) => spec.labels.every((l) => e.labels.includes(l)));
-  if (labelled.length === 0) return `no healthy engine has the labels ${spec.labels.join(', ')}`;
-  return `not enough free CPU or memory (each replica reserves ${spec.cpus} CPU and ${spec.memory} MB)`;
-};
-
-/**
- * Places up to `count` replicas of a group one after another on the updated reservations, so
- * a batch spreads. Returns the events and how many found no room.
- */
-const place = (
-  group: GroupState,
-  count: number,
-  candidates: Candidate[],
-  newId: NewId,
-  reason: string,
-): { placed: Placed[]; unplaced: number } => {
-  const demand = demandOf(group.spec);
-  const engines = placeMany(candidates, demand, count);
-  const placed = engines.map((engine): Placed => {
-    const container = newId();
-    return {
-      type: 'ContainerPlaced',
-      data: {
-        container,
-        group: group.id,
-        engine: engine.id,
-        name: dockerNameOf(container),
-        cpus: demand.cpus,
-        memory: demand.memory,
-        reason,
-        ...(group.revision > 1 ? { revision: group.revision } : {}),
-      },
-    };
-  });
-  return { placed, unplaced: count - engines.length };
-};
 
 const released = (
   { container, group, engine, cpus, memory }: Replica,
@@ -209,39 +153,6 @@ const released = (
   type: 'ContainerReleased',
   data: { container, group, engine, cpus, memory, reason, remove },
 });
-
-/**
- * Which replicas to take away when scaling down: from the most loaded engine first (the lowest
- * thesis score after removal), the newest replica first among equals.
- */
-const surplus = (group: GroupState, count: number, state: ScheduleState, pool: Pool): Replica[] => {
-  const members = [...group.members]
-    .map((id) => state.replicas.get(id))
-    .filter((r): r is Replica => r !== undefined);
-  // All of them go (a scale to 0): there is nothing to choose, so nothing to sort.
-  if (count >= members.length) return members;
-  const load = new Map(candidatesOf(pool, state).map((c) => [c.id, c]));
-  const chosen: Replica[] = [];
-  for (let i = 0; i < count && members.length > 0; i++) {
-    const fullness = (r: Replica) => {
-      const engine = load.get(r.engine);
-      // An engine no longer in the pool goes first: its replicas are the least useful.
-      if (engine === undefined) return Infinity;
-      return (
-        (engine.reservedCpus / engine.cpus) * 65 + (engine.reservedMemory / engine.memory) * 35
-      );
-    };
-    members.sort((a, b) => fullness(b) - fullness(a) || b.container.localeCompare(a.container));
-    const replica = members.shift() as Replica;
-    chosen.push(replica);
-    const engine = load.get(replica.engine);
-    if (engine !== undefined) {
-      engine.reservedCpus -= replica.cpus;
-      engine.reservedMemory -= replica.memory;
-    }
-  }
-  return chosen;
-};
 
 /**
  * A group's failed replicas, released again with `remove` (nothing left to return): a scale or
@@ -259,28 +170,6 @@ const groupOf = (state: ScheduleState, id: string): GroupState => {
 };
 
 /**
- * Refuses `count` more replicas of `spec` for `owner` beyond its quota. The usage is the decided
- * state's, which already holds the commands decided before this one in the batch: concurrent
- * runs cannot all pass on the same old count.
- */
-const checkQuota = (
-  state: ScheduleState,
-  owner: string,
-  quotaOf: QuotaLookup,
-  count: number,
-  spec: SealedImageSpec,
-) => {
-  const refusal = quotaRefusal(
-    quotaOf(owner),
-    state.usage.get(owner) ?? NOTHING_USED,
-    reservationOf(count, spec),
-  );
-  if (refusal !== undefined)
-    throw new QuotaExceededError(refusal.message, { field: refusal.field });
-};
-
-/** The group's spec with a change over it, checked whole (sealed `secretEnv` values included). */
-/**
  * The group a pulling update would leave with the spec it has — the case where only a new
  * image digest behind the same reference can make it a change. Undefined otherwise.
  */
@@ -295,6 +184,7 @@ export const pullingWithSameSpec = (
   return merged.success && isDeepStrictEqual(merged.data, current.spec) ? current : undefined;
 };
 
+/** The group's spec with a change over it, checked whole (sealed `secretEnv` values included). */
 const mergedSpec = (current: SealedImageSpec, change: SpecChange): SealedImageSpec => {
   const merged = SealedImageSpec.safeParse({ ...current, ...change });
   if (!merged.success) {
@@ -311,25 +201,6 @@ const mergedSpec = (current: SealedImageSpec, change: SpecChange): SealedImageSp
       field: `spec.secretEnv.${clash}`,
     });
   return merged.data;
-};
-
-/** What a group's usage changes by when its replicas run `spec` instead of the current one. */
-const respecified = (group: GroupState, spec: SealedImageSpec): Usage =>
-  plus(reservationOf(group.desired, spec), reservationOf(-group.desired, group.spec));
-
-const checkUpdateQuota = (
-  state: ScheduleState,
-  group: GroupState,
-  quotaOf: QuotaLookup,
-  spec: SealedImageSpec,
-) => {
-  const refusal = quotaRefusal(
-    quotaOf(group.owner),
-    state.usage.get(group.owner) ?? NOTHING_USED,
-    respecified(group, spec),
-  );
-  if (refusal !== undefined)
-    throw new QuotaExceededError(refusal.message, { field: `spec.${refusal.field}` });
 };
 
 const addUsage = (state: ScheduleState, owner: string, change: Usage) =>
