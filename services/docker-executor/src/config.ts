@@ -22,6 +22,11 @@ const Env = z.object({
     .int()
     .refine((ms) => ms === 0 || ms >= 1000, 'is 0 (off) or at least 1000')
     .default(DEFAULT_EXECUTOR.usageIntervalMs),
+  BERTH_USAGE_STATS_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_EXECUTOR.usageStatsPerSecond),
   BERTH_STOP_GRACE_SECONDS: z.coerce
     .number()
     .int()
@@ -29,9 +34,17 @@ const Env = z.object({
     .default(DEFAULT_EXECUTOR.stopGraceSeconds),
 });
 
-/** How often usage is sampled: one-machine mode reads it too. */
-export const readUsageIntervalMs = (env: Record<string, string | undefined>) =>
-  parseEnv(Env.pick({ BERTH_USAGE_INTERVAL_MS: true }), env).BERTH_USAGE_INTERVAL_MS;
+/** How often usage is sampled, and with how many stats calls: one-machine mode reads it too. */
+export const readUsageSettings = (env: Record<string, string | undefined>) => {
+  const e = parseEnv(
+    Env.pick({ BERTH_USAGE_INTERVAL_MS: true, BERTH_USAGE_STATS_PER_SECOND: true }),
+    env,
+  );
+  return {
+    usageIntervalMs: e.BERTH_USAGE_INTERVAL_MS,
+    usageStatsPerSecond: e.BERTH_USAGE_STATS_PER_SECOND,
+  };
+};
 
 export const readConfig = (env: Record<string, string | undefined>) => {
   const e = parseEnv(Env, env);
@@ -45,6 +58,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
       usageIntervalMs: e.BERTH_USAGE_INTERVAL_MS,
+      usageStatsPerSecond: e.BERTH_USAGE_STATS_PER_SECOND,
     },
   };
 };

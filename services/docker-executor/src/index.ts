@@ -1,3 +1,3 @@
 export { DEFAULT_EXECUTOR, start, type ExecutorConfig, type ExecutorDeps } from './start.js';
-export { readUsageIntervalMs } from './config.js';
+export { readUsageSettings } from './config.js';
 export { UsageSampler } from './usage-sampler.js';

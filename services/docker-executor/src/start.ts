@@ -29,6 +29,7 @@ export const DEFAULT_EXECUTOR: ExecutorConfig = {
   routeDrainWaitMs: 10_000,
   containerEventsPerMinute: 20,
   usageIntervalMs: 5000,
+  usageStatsPerSecond: 200,
   leaseSeconds: 10,
   stopGraceSeconds: 10,
 };
@@ -131,7 +132,7 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     nc,
     () => workers.keys(),
     (engine) => docker(engine, settings.dockerTimeoutMs),
-    settings.usageIntervalMs,
+    { intervalMs: settings.usageIntervalMs, statsPerSecond: settings.usageStatsPerSecond },
     logger,
   );
 

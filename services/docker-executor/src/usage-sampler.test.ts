@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { cpusBetween, memoryInUse } from './usage-sampler.js';
+import { containersToRead, cpusBetween, memoryInUse } from './usage-sampler.js';
 
 describe('usage arithmetic', () => {
   it('counts CPUs busy as docker stats does: the container’s share of host time times CPUs', () => {
@@ -21,5 +21,24 @@ describe('usage arithmetic', () => {
     expect(memoryInUse(v2)).toBe(70);
     expect(memoryInUse(v1)).toBe(60);
     expect(memoryInUse(undefined)).toBe(0);
+  });
+});
+
+describe('containersToRead', () => {
+  const lastRead = new Map([
+    ['a', 3],
+    ['b', 1],
+    ['c', 2],
+  ]);
+  const readAt = (id: string) => lastRead.get(id);
+
+  it('reads every container while the allowance covers them', () => {
+    expect(containersToRead(['a', 'b', 'c'], readAt, 3)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads the never-read first, then those read longest ago', () => {
+    expect(containersToRead(['a', 'b', 'new', 'c'], readAt, 2)).toEqual(['new', 'b']);
+    expect(containersToRead(['a', 'b', 'c'], readAt, 2)).toEqual(['b', 'c']);
+    expect(containersToRead(['a', 'b', 'c'], readAt, 0)).toEqual([]);
   });
 });

@@ -45,44 +45,77 @@ const MB = 1024 * 1024;
  */
 const PARALLEL = 64;
 
+/** What the sampler last learnt of one container. */
+type Known = { reading: CpuReading | undefined; cpus: number; memory: number; readAt: number };
+
+/**
+ * The `allowance` containers to read this time: those never read first, then those read
+ * longest ago, so under a tight budget every container is refreshed in turn.
+ */
+export const containersToRead = (
+  running: readonly string[],
+  readAt: (id: string) => number | undefined,
+  allowance: number,
+): string[] =>
+  running.length <= allowance
+    ? [...running]
+    : [...running]
+        .sort((a, b) => (readAt(a) ?? -Infinity) - (readAt(b) ?? -Infinity))
+        .slice(0, Math.max(0, allowance));
+
 /**
  * Measures what one engine's running containers use. Docker's one-shot stats answer at once
  * but with no previous reading, so CPU comes from this sampler's own previous reading of each
- * container: the first sample of a container counts its memory, the next also its CPU.
+ * container: the first reading of a container counts its memory, the next also its CPU. A
+ * container not read this time (the stats budget is spent) counts with what it was last read at.
  */
 export class UsageSampler {
-  private previous = new Map<string, CpuReading>();
+  private known = new Map<string, Known>();
+  private rounds = 0;
 
   constructor(readonly engine: string) {}
 
-  async sample(docker: Docker): Promise<EngineUsageSample> {
-    const running = await docker.listContainers();
-    const readings = new Map<string, CpuReading>();
-    let usedCpus = 0;
-    let usedMemory = 0;
-    for (let i = 0; i < running.length; i += PARALLEL) {
-      const batch = running.slice(i, i + PARALLEL);
+  /** The ids of the engine's running containers: one list call. */
+  async running(docker: Docker): Promise<string[]> {
+    return (await docker.listContainers()).map((c) => c.Id);
+  }
+
+  /** Reads at most `allowance` of the `running` containers' stats and sums up all of them. */
+  async sample(docker: Docker, running: string[], allowance: number): Promise<EngineUsageSample> {
+    const round = ++this.rounds;
+    const chosen = containersToRead(running, (id) => this.known.get(id)?.readAt, allowance);
+    for (let i = 0; i < chosen.length; i += PARALLEL) {
+      const batch = chosen.slice(i, i + PARALLEL);
       const stats = await Promise.all(
         batch.map(
-          (c) =>
+          (id) =>
             docker
-              .getContainer(c.Id)
+              .getContainer(id)
               .stats({ stream: false, 'one-shot': true })
               .catch(() => undefined), // gone since the list: it uses nothing now
         ),
       );
-      batch.forEach((container, at) => {
+      batch.forEach((id, at) => {
         const answer = stats[at];
-        if (answer === undefined) return;
-        usedMemory += memoryInUse(answer.memory_stats);
+        if (answer === undefined) return void this.known.delete(id);
+        const before = this.known.get(id)?.reading;
         const reading = readingOf(answer);
-        if (reading === undefined) return;
-        readings.set(container.Id, reading);
-        const before = this.previous.get(container.Id);
-        if (before !== undefined) usedCpus += cpusBetween(before, reading);
+        this.known.set(id, {
+          reading,
+          cpus: before !== undefined && reading !== undefined ? cpusBetween(before, reading) : 0,
+          memory: memoryInUse(answer.memory_stats),
+          readAt: round,
+        });
       });
     }
-    this.previous = readings;
+    const stillRunning = new Set(running);
+    for (const id of this.known.keys()) if (!stillRunning.has(id)) this.known.delete(id);
+    let usedCpus = 0;
+    let usedMemory = 0;
+    for (const { cpus, memory } of this.known.values()) {
+      usedCpus += cpus;
+      usedMemory += memory;
+    }
     return {
       engine: this.engine,
       usedCpus: Math.round(usedCpus * 1000) / 1000,

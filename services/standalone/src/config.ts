@@ -4,7 +4,7 @@ import { EtcdEnv, NatsEnv, optionalString, parseEnv, port, readQuotaDefaults } f
 import { readAdminConfig } from '@berth/account';
 import { readLoginSettings, readLogsMaxBytes, readStreamLimits } from '@berth/api';
 import { readAnchorEveryMs } from '@berth/projector';
-import { readUsageIntervalMs } from '@berth/docker-executor';
+import { readUsageSettings } from '@berth/docker-executor';
 import { EventLogEnv } from '@berth/eventlog';
 
 const Env = z.object({
@@ -60,7 +60,7 @@ export const readConfig = (env: Record<string, string | undefined>) => {
       stopGraceSeconds: e.BERTH_STOP_GRACE_SECONDS,
       pullIdleMs: e.BERTH_PULL_IDLE_MS,
       containerEventsPerMinute: e.BERTH_CONTAINER_EVENTS_PER_MINUTE,
-      usageIntervalMs: readUsageIntervalMs(env),
+      ...readUsageSettings(env),
     },
     router:
       e.BERTH_ROUTER === 'off'
