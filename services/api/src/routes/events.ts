@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import {
   describeEvent,
   matchesFilter,
@@ -21,6 +20,7 @@ import type { EventLog } from '@berth/eventlog';
 import { ChangeFeed, type ChangeFeedOptions } from '../change-feed.js';
 import type { Gateway } from '../gateway.js';
 import { OwnerIndex } from '../owners.js';
+import { streamEvents, type SseSink } from '../sse-sink.js';
 import { parseParam, singleParams, toValidationError } from '../validate.js';
 import { z } from 'zod';
 
@@ -153,7 +153,7 @@ export const eventRoutes = (
         ? (await events.head()) + 1
         : parseParam(positionParam, lastEventId, 'Last-Event-ID') + 1);
 
-    return streamSSE(c, async (stream: SSEStreamingApi) => {
+    return streamEvents(c, async (stream: SseSink) => {
       const viewer = viewerOf(c.get('session'));
       const index = viewer === undefined ? undefined : ownersOf(events);
       const visible =
@@ -171,13 +171,8 @@ export const eventRoutes = (
       });
       const cutOff = async (message: string) => {
         subscription.close();
-        await Promise.race([
-          stream.writeSSE({
-            event: 'error',
-            data: JSON.stringify({ error: { code: 'slow_consumer', message } }),
-          }),
-          timeout(100),
-        ]);
+        const data = JSON.stringify({ error: { code: 'slow_consumer', message } });
+        await Promise.race([stream.write(`event: error\ndata: ${data}\n\n`), timeout(100)]);
       };
       for await (const batch of subscription) {
         await index?.settle(batch.map((item) => item.view));
