@@ -5,6 +5,7 @@ import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
 import { keyedBatcher } from './batcher.js';
 import { follow, waitForWakeOrPoll, type Page } from './follow.js';
+import { SharedPages } from './shared-pages.js';
 import { canonicalJson, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
 import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
 import { ChainVerifier, VerifyReason } from './verify.js';
@@ -323,6 +324,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     const ordered = await readCommits(pending.commits);
     const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
     await writeClaim(pending, ordered, recorded);
+    sharedPages.keep(recorded.flat());
     await release(pending, lastHashOf(recorded, pending));
     writesDone++;
     return recorded;
@@ -361,7 +363,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     const lastHash = lastHashOf(recorded, pending);
     known = { position: position + count, hash: lastHash, from: pending.from };
     writing = writeClaim(pending, todo, recorded).then(
-      () => (writesDone++, releaseSoon(pending, lastHash)),
+      () => (writesDone++, sharedPages.keep(recorded.flat()), releaseSoon(pending, lastHash)),
       // Left to a helper (see sequenceBatch), as if this writer had died.
       () => void (known = undefined),
     );
@@ -477,9 +479,12 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     from: number,
     limit: number,
     filter: EventFilter | undefined,
+    shared?: SharedPages,
   ): Promise<Page> => {
     const upTo = await frontier();
     if (from > upTo) return { events: [], scannedTo: Math.max(upTo, from - 1) };
+    const page = await shared?.page(from, upTo, limit, filter);
+    if (page !== undefined) return page;
     const query = filtered(eventsTable.between(from, upTo + 1).orderBy({ index: 'id' }), filter);
     const docs = await (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
     const last = docs[docs.length - 1];
@@ -488,6 +493,15 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       scannedTo: docs.length === limit && last !== undefined ? last.id : upTo,
     };
   };
+
+  const sharedPages = new SharedPages(async (from, to) =>
+    (
+      (await eventsTable
+        .between(from, to + 1)
+        .orderBy({ index: 'id' })
+        .run(conn, MAJORITY))
+    ).map(fromDoc),
+  );
 
   // Commit inserts waiting in this instance go to the server together: one insert of many
   // documents costs it about what one does. Answers each commit's insert error, if any.
@@ -612,7 +626,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     subscribe: (fromPosition = 1, subscribeOptions = {}) =>
       follow(
         {
-          readPage,
+          readPage: (from, limit, filter) => readPage(from, limit, filter, sharedPages),
           waitForAppend: (position, signal) =>
             waitForWakeOrPoll({
               listen: (wake) => {
