@@ -5,7 +5,7 @@ import { inspectEngine } from '@berth/docker';
 import type { EventLog } from '@berth/eventlog';
 import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
-import { enginesInLog } from '../engines-in-log.js';
+import { EnginesInLog } from '../engines-in-log.js';
 import { decideEngine } from './commands.js';
 
 /**
@@ -93,7 +93,7 @@ export const followAgentRegistrations = async (
   await Promise.all(
     Object.entries(current).map(([key, value]) => guarded('sync', () => registered(key, value))),
   );
-  for (const [id, state] of await enginesInLog(log)) {
+  for (const [id, state] of await new EnginesInLog(log).current()) {
     if (
       state.status === 'active' &&
       state.engine.source === 'agent' &&

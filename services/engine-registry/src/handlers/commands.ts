@@ -14,7 +14,7 @@ import { inspectEngine } from '@berth/docker';
 import { ConflictError, UnauthenticatedError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { engineDecider, type EngineCommand } from '../domain/engine.js';
-import { enginesInLog } from '../engines-in-log.js';
+import { EnginesInLog } from '../engines-in-log.js';
 
 const SERVICE = 'engine-registry';
 
@@ -48,6 +48,7 @@ export const serveEngineCommands = (
   secretKey: SecretKey,
   etcd: Etcd3,
 ) => {
+  const engines = new EnginesInLog(log);
   const endpoints = [
     serveCommand(nc, {
       type: 'AddEngine',
@@ -57,7 +58,7 @@ export const serveEngineCommands = (
         const earlier = await log.readCommand(metadata.commandId);
         if (earlier.length > 0)
           return { position: earlier[earlier.length - 1]?.position ?? 0, events: earlier };
-        for (const [id, state] of await enginesInLog(log)) {
+        for (const [id, state] of await engines.current()) {
           if (
             (state.status === 'active' || state.status === 'lost') &&
             state.engine.addr === data.addr &&
