@@ -496,10 +496,10 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
 
   const sharedPages = new SharedPages(async (from, to) =>
     (
-      (await eventsTable
+      await eventsTable
         .between(from, to + 1)
         .orderBy({ index: 'id' })
-        .run(conn, MAJORITY))
+        .run(conn, MAJORITY)
     ).map(fromDoc),
   );
 
