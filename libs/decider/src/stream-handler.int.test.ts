@@ -53,29 +53,6 @@ describe('streamHandler on the SQLite log', () => {
     expect(appends).toBe(1);
   });
 
-  it('splits a batch whose events pass the cap into appends in order, none over it', async () => {
-    const log = instances[0] as EventLog;
-    const sizes: number[] = [];
-    const counted: EventLog = {
-      ...log,
-      append: (stream, expected, events) => (
-        sizes.push(events.length),
-        log.append(stream, expected, events)
-      ),
-    };
-    const handler = streamHandler(counted, seats, 'show-4', 4);
-    const outcomes = await Promise.all(
-      Array.from({ length: 9 }, () => handler.handle({ seats: 1 }, metadata())),
-    );
-    expect(sizes).toEqual([4, 4, 1]);
-    expect(outcomes.map((o) => o.position)).toEqual(
-      [...outcomes.map((o) => o.position)].sort((x, y) => x - y),
-    );
-    expect((await log.readStream('show-4')).map((e) => e.version)).toEqual([
-      1, 2, 3, 4, 5, 6, 7, 8, 9,
-    ]);
-  });
-
   it('never oversells with two instances deciding batches at once (conflicts are retried)', async () => {
     const [a, b] = instances.map((log) => streamHandler(log, seats, 'show-2'));
     if (a === undefined || b === undefined) throw new Error('two handlers');

@@ -6,12 +6,6 @@ import { eventMetadataOf, type CommandOutcome } from './handle-command.js';
 
 const MAX_ATTEMPTS = 20;
 const MAX_BATCH = 200;
-/**
- * Events one append carries at most, unless one command alone has more. A hundred runs of a
- * hundred replicas decided at once would be one commit of ten thousand events: one long write,
- * then every reader reading all of it at once, where ten appends of a thousand flow.
- */
-export const MAX_BATCH_EVENTS = 1000;
 
 type Waiting<Command> = {
   command: Command;
@@ -38,7 +32,6 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
   log: EventLog,
   decider: Decider<Command, Event, State>,
   stream: string,
-  maxEvents = MAX_BATCH_EVENTS,
 ) => {
   let state = decider.initialState;
   let version = 0;
@@ -74,12 +67,7 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
     await catchUp();
     const decided: { item: Waiting<Command>; count: number }[] = [];
     const events = [];
-    const deferred: Waiting<Command>[] = [];
     for (const item of open) {
-      if (deferred.length > 0) {
-        deferred.push(item);
-        continue;
-      }
       let mine: Event[];
       try {
         mine = decider.decide(item.command, state);
@@ -87,19 +75,10 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
         item.reject(error);
         continue;
       }
-      // Past the cap: decided again, in order, in the next batch (nothing was evolved yet).
-      if (events.length > 0 && events.length + mine.length > maxEvents) {
-        deferred.push(item);
-        continue;
-      }
       for (const event of mine) state = decider.evolve(state, event);
       decided.push({ item, count: mine.length });
       const metadata = eventMetadataOf(item.metadata);
       events.push(...mine.map((e) => ({ ...e, metadata })));
-    }
-    if (deferred.length > 0) {
-      waiting.unshift(...deferred);
-      scheduleBatch();
     }
     let first: number | undefined;
     try {
