@@ -1,14 +1,27 @@
 import { EventEmitter } from 'node:events';
 import { r, type Connection, type RDatum, type RStream } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
-import type { EventMetadata, NewEvent, RecordedEvent } from '@berth/contracts';
+import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
 import { keyedBatcher } from './batcher.js';
 import { follow, waitForWakeOrPoll, type Page } from './follow.js';
 import { SharedPages } from './shared-pages.js';
-import { canonicalJson, eventHash, GENESIS_HASH, type ChainKey } from './hash-chain.js';
+import { canonicalJson, GENESIS_HASH, type ChainKey } from './hash-chain.js';
 import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult } from './port.js';
 import { ChainVerifier, VerifyReason } from './verify.js';
+import {
+  chainAll,
+  commitKey,
+  fromDoc,
+  HEAD,
+  toRecorded,
+  type Commit,
+  type EventDoc,
+  type Head,
+  type Pending,
+  type StoredEvent,
+} from './rethinkdb-documents.js';
+import { ensureSchema } from './rethinkdb-schema.js';
 
 export type RethinkEventLogOptions = {
   host: string;
@@ -32,85 +45,7 @@ export const parseRethinkUrl = (
   return { host: parsed.hostname, port: Number(parsed.port || 28015), db: db || 'berth' };
 };
 
-type StoredEvent = {
-  id: string;
-  type: string;
-  v: number;
-  at: string;
-  data: unknown;
-  metadata: EventMetadata;
-};
-type Commit = {
-  id: string;
-  stream: string;
-  prevVersion: number;
-  events: StoredEvent[];
-  createdAt: number;
-  position: number | null;
-  hashes: string[] | null;
-};
-/** A claim: these commits, laid end to end, take the positions from `from` on. */
-type Pending = { commits: string[]; from: number; prevHash: string };
-// `hash` is the last event's hash, written when a claim completes; `pending` is the claim.
-type Head = { id: 'head'; position: number; hash: string; pending: Pending | null };
-type EventDoc = Omit<RecordedEvent, 'position' | 'id'> & { id: number; eventId: string };
-
-const HEAD = 'head';
 const MAJORITY = { readMode: 'majority' } as const;
-
-// The commit that follows version N of a stream has exactly one possible key, so two writers
-// that both saw version N collide on insert. The number after the last '#' is unambiguous.
-const commitKey = (stream: string, prevVersion: number) => `${stream}#${prevVersion}`;
-
-const toRecorded = (commit: Commit, position: number, hashes: string[]): RecordedEvent[] =>
-  commit.events.map((event, i) => ({
-    position: position + i,
-    id: event.id,
-    stream: commit.stream,
-    version: commit.prevVersion + i + 1,
-    type: event.type,
-    v: event.v,
-    at: event.at,
-    data: event.data,
-    metadata: event.metadata,
-    hash: hashes[i] as string,
-  }));
-
-/** Positions and hashes for a commit that starts at `from` after `prevHash`. */
-const chain = (key: ChainKey, commit: Commit, from: number, prevHash: string): RecordedEvent[] => {
-  let previous = prevHash;
-  return commit.events.map((event, i) => {
-    const envelope = {
-      position: from + i,
-      id: event.id,
-      stream: commit.stream,
-      version: commit.prevVersion + i + 1,
-      type: event.type,
-      v: event.v,
-      at: event.at,
-      metadata: event.metadata,
-    };
-    previous = eventHash(key, previous, envelope, canonicalJson(event.data));
-    return { ...envelope, data: event.data, hash: previous };
-  });
-};
-
-/** Chains several commits end to end: each starts where the previous one ended. */
-const chainAll = (
-  key: ChainKey,
-  ordered: Commit[],
-  from: number,
-  prevHash: string,
-): RecordedEvent[][] => {
-  let position = from;
-  let previous = prevHash;
-  return ordered.map((commit) => {
-    const recorded = chain(key, commit, position, previous);
-    position += recorded.length;
-    previous = recorded[recorded.length - 1]?.hash ?? previous;
-    return recorded;
-  });
-};
 
 // A claim still pending after this long is finished by whoever sees it (its writer may be dead).
 const HELP_AFTER_MS = 250;
@@ -123,12 +58,6 @@ const SEEN_VERSIONS_MAX = 50_000;
 
 // A claim covers at most this many commits, which keeps one insert well under ReQL's array limit.
 const MAX_COMMITS_PER_CLAIM = 100;
-
-const fromDoc = ({ id, eventId, ...rest }: EventDoc): RecordedEvent => ({
-  ...rest,
-  position: id,
-  id: eventId,
-});
 
 /**
  * The production event log on RethinkDB. RethinkDB is atomic only per document, so:
@@ -683,44 +612,6 @@ const checkWrite = async (write: Promise<{ errors: number; first_error?: string 
   const result = await write;
   if (result.errors > 0)
     throw new UnavailableError('event log write failed', { cause: result.first_error });
-};
-
-/** Creates the database, tables and indexes when missing; safe when several instances race. */
-const ensureSchema = async (conn: Connection, db: string) => {
-  const ignoreExists = (error: unknown) => {
-    if (!String(error).includes('already exists')) throw error;
-  };
-  if (!(await r.dbList().run(conn)).includes(db))
-    await r.dbCreate(db).run(conn).catch(ignoreExists);
-  const tables = await r.db(db).tableList().run(conn);
-  for (const table of ['commits', 'events', 'meta']) {
-    if (!tables.includes(table)) await r.db(db).tableCreate(table).run(conn).catch(ignoreExists);
-  }
-  const indexes: [string, string, (row: RDatum) => unknown][] = [
-    ['commits', 'stream_version', (c) => [c('stream'), c('prevVersion')]],
-    ['commits', 'unsequenced', (c) => c('position').eq(null)],
-    ['events', 'commandId', (e) => e('metadata')('commandId')],
-  ];
-  for (const [table, name, fn] of indexes) {
-    const existing = await r.db(db).table(table).indexList().run(conn);
-    if (!existing.includes(name)) {
-      await r
-        .db(db)
-        .table(table)
-        .indexCreate(name, fn as never)
-        .run(conn)
-        .catch(ignoreExists);
-    }
-  }
-  for (const table of ['commits', 'events']) await r.db(db).table(table).indexWait().run(conn);
-  await r
-    .db(db)
-    .table('meta')
-    .insert(
-      { id: HEAD, position: 0, hash: GENESIS_HASH, pending: null },
-      { conflict: (_id, old, _new) => old },
-    )
-    .run(conn);
 };
 
 /** A changefeed on the head document, used only to wake readers; reopened after errors. */
