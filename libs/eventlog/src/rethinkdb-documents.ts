@@ -20,10 +20,26 @@ export type Commit = {
   position: number | null;
   hashes: string[] | null;
 };
-/** A claim: these commits, laid end to end, take the positions from `from` on. */
-export type Pending = { commits: string[]; from: number; prevHash: string };
-// `hash` is the last event's hash, written when a claim completes; `pending` is the claim.
-export type Head = { id: 'head'; position: number; hash: string; pending: Pending | null };
+/**
+ * A claim: these commits, laid end to end, take the positions `from` to `to`, chained after
+ * `prevHash`. `at` is when it was made (the server's clock, epoch seconds).
+ */
+export type Pending = {
+  commits: string[];
+  from: number;
+  to: number;
+  prevHash: string;
+  at?: number;
+};
+/**
+ * `position` and `hash` are the last position handed out and its event's hash, set by each
+ * claim; `pending` holds the claims whose events may not all be written yet, oldest first.
+ */
+export type Head = { id: 'head'; position: number; hash: string; pending: Pending[] };
+/** The head as versions before pipelined claims kept it: one claim, `hash` set on release. */
+export type LegacyHead = Omit<Head, 'pending'> & {
+  pending: Omit<Pending, 'to' | 'at'> | null;
+};
 export type EventDoc = Omit<RecordedEvent, 'position' | 'id'> & { id: number; eventId: string };
 
 export const HEAD = 'head';

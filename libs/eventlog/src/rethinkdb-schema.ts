@@ -34,7 +34,7 @@ export const ensureSchema = async (conn: Connection, db: string) => {
     .db(db)
     .table('meta')
     .insert(
-      { id: HEAD, position: 0, hash: GENESIS_HASH, pending: null },
+      { id: HEAD, position: 0, hash: GENESIS_HASH, pending: [] },
       { conflict: (_id, old, _new) => old },
     )
     .run(conn);

@@ -3,6 +3,7 @@ import { newId } from '@berth/ids';
 import { describe, expect, it } from 'vitest';
 import { eventLogConformance, TEST_CHAIN_KEY } from './conformance.js';
 import type { EventLog } from './port.js';
+import { chainAll } from './rethinkdb-documents.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 
 const url = process.env.BERTH_RETHINKDB_URL;
@@ -112,43 +113,84 @@ if (url === undefined || url === '') {
       });
     });
 
+    /** The commit `t#0` with one event B, stored by a writer that then died. */
+    const storeDeadWritersCommit = async (db: string, admin: Connection) => {
+      const commit = {
+        id: 't#0',
+        stream: 't',
+        prevVersion: 0,
+        events: [stored('B')],
+        createdAt: Date.now(),
+        position: null,
+        hashes: null,
+      };
+      await r.db(db).table('commits').insert(commit).run(admin);
+      return commit;
+    };
+
     it('finishes a claim whose writer died after taking positions, and readers wait for it', async () => {
       await withLog(async (log, db, admin) => {
         await log.append('s', 0, [{ type: 'A', data: {}, metadata }]);
         const head = (await r.db(db).table('meta').get('head').run(admin)) as { hash: string };
-        await r
-          .db(db)
-          .table('commits')
-          .insert({
-            id: 't#0',
-            stream: 't',
-            prevVersion: 0,
-            events: [stored('B')],
-            createdAt: Date.now(),
-            position: null,
-            hashes: null,
-          })
-          .run(admin);
-        // Positions 2.. claimed for that commit, but its events were never written.
+        const commit = await storeDeadWritersCommit(db, admin);
+        // Position 2 claimed for that commit just now, but its events were never written.
+        const [b] = chainAll(TEST_CHAIN_KEY, [commit], 2, head.hash);
         await r
           .db(db)
           .table('meta')
           .get('head')
           .update({
             position: 2,
-            hash: 'f'.repeat(64),
-            pending: { commits: ['t#0'], from: 2, prevHash: head.hash },
+            hash: b?.[0]?.hash,
+            pending: [
+              { commits: ['t#0'], from: 2, to: 2, prevHash: head.hash, at: r.now().toEpochTime() },
+            ],
           })
           .run(admin);
         expect(await log.head()).toBe(1); // nobody reads past the unfinished claim
+        // A claim need not wait for the one before it…
         const next = await log.append('u', 0, [{ type: 'C', data: {}, metadata }]);
         expect(next.positions).toEqual([3]);
+        // …and readers finish the dead writer's claim once it is old enough.
+        await expect.poll(() => log.head(), { timeout: 5000 }).toBe(3);
         expect((await log.readAll()).map((e) => [e.position, e.type])).toEqual([
           [1, 'A'],
           [2, 'B'],
           [3, 'C'],
         ]);
+        expect(await log.readStream('t')).toMatchObject([{ type: 'B', version: 1, position: 2 }]);
         expect(await log.verify()).toEqual({ ok: true, checked: 3 });
+      });
+    });
+
+    it('upgrades a head kept the earlier way, finishing the claim it holds', async () => {
+      await withLog(async (log, db, admin) => {
+        await log.append('s', 0, [{ type: 'A', data: {}, metadata }]);
+        const head = (await r.db(db).table('meta').get('head').run(admin)) as { hash: string };
+        await storeDeadWritersCommit(db, admin);
+        // One claim in place of a list, and the hash still the one before it.
+        await r
+          .db(db)
+          .table('meta')
+          .get('head')
+          .update({ position: 2, pending: { commits: ['t#0'], from: 2, prevHash: head.hash } })
+          .run(admin);
+        const upgraded = await openRethinkEventLog({ ...server, db, key: TEST_CHAIN_KEY });
+        try {
+          expect(await upgraded.head()).toBe(2);
+          const after = (await r.db(db).table('meta').get('head').run(admin)) as {
+            hash: string;
+            pending: unknown;
+          };
+          expect(after.pending).toEqual([]);
+          expect(after.hash).toBe((await upgraded.readAll(2))[0]?.hash);
+          expect(
+            (await upgraded.append('u', 0, [{ type: 'C', data: {}, metadata }])).positions,
+          ).toEqual([3]);
+          expect(await upgraded.verify()).toEqual({ ok: true, checked: 3 });
+        } finally {
+          await upgraded.close();
+        }
       });
     });
   });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { r, type Connection, type RDatum, type RStream } from 'rethinkdb-ts';
+import { r, type Connection, type RDatum, type RStream, type WriteResult } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
@@ -18,6 +18,7 @@ import {
   type Commit,
   type EventDoc,
   type Head,
+  type LegacyHead,
   type Pending,
   type StoredEvent,
 } from './rethinkdb-documents.js';
@@ -47,11 +48,18 @@ export const parseRethinkUrl = (
 
 const MAJORITY = { readMode: 'majority' } as const;
 
-// A claim still pending after this long is finished by whoever sees it (its writer may be dead).
-const HELP_AFTER_MS = 250;
+// A claim still on the head after this long is finished by whoever sees it: its writer may be
+// dead. Finishing a claim twice only writes the same documents again, but costs a busy server.
+const HELP_AFTER_MS = 1000;
 
-// How long a written claim waits for this instance's next claim to take it over.
+// How long a durable claim waits for this instance's next claim to take it off the head.
 const RELEASE_AFTER_MS = 10;
+
+// How long a claim's soft writes wait for the sync that makes them durable, with others'.
+const SYNC_AFTER_MS = 50;
+
+// Claims of one instance whose events are still being written; the next waits past this many.
+const MAX_CLAIMS_IN_FLIGHT = 8;
 
 // Streams whose last seen version is kept (see seenVersions): about 100 bytes each.
 const SEEN_VERSIONS_MAX = 50_000;
@@ -64,8 +72,9 @@ const MAX_COMMITS_PER_CLAIM = 100;
  * 1. an append is ONE commit document keyed by (stream, previous version) — atomic for the
  *    batch, and the key collision is the optimistic-concurrency check;
  * 2. a single `head` document hands out gap-free global positions by compare-and-set and
- *    records the claim as `pending` until the commit's events are written, so anyone can
- *    finish a claim whose writer died, and readers never read past an unfinished claim;
+ *    keeps each claim in its `pending` list until the claim's events are written, so anyone
+ *    can finish a claim whose writer died, and readers never read past an unfinished claim.
+ *    A claim need not wait for the writes of the claims before it;
  * 3. changefeeds are only a wake-up: readers always read by position range on the primary key.
  */
 export const openRethinkEventLog = async (options: RethinkEventLogOptions): Promise<EventLog> => {
@@ -86,33 +95,61 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const eventsTable = r.table<EventDoc>('events');
   const meta = r.table<Head>('meta');
 
-  // What this instance's last claim left the head at (`from`: where that claim starts), so its
-  // next claim needs no read of the head while nobody else appended; and the writing of that
-  // claim, which readers here wait for and the next claim must not overtake.
-  let known: { position: number; hash: string; from: number } | undefined;
+  // The head as this instance last left or read it, so its next claim needs no read of the
+  // head while nobody else claimed meanwhile.
+  let known: { position: number; hash: string } | undefined;
+  // This instance's claims still on the head, oldest first. `write` settles once the claim's
+  // events and commit positions are written (softly), or the write failed (then it is left to
+  // helpers); `durable` once a sync made that write durable, and the claim may leave the head.
+  type OwnClaim = { pending: Pending; written: boolean; durable: boolean; write: Promise<void> };
+  let ownClaims: OwnClaim[] = [];
+  // Every write this instance started: what it answered, its readers see.
   let writing: Promise<void> = Promise.resolve();
+  const ownClaimAt = (from: number) => ownClaims.find((c) => c.pending.from === from);
 
   const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
-  /**
-   * The last position readers may read: the head's, unless a claim is pending whose events are
-   * not all written yet. A claimer releases the head after answering its callers, so a claim
-   * whose events are all there is already done.
-   */
-  const readFrontier = async (): Promise<number> =>
+
+  type ClaimState = Pending & { written: boolean; age: number };
+  /** The head, and for each claim on it whether its events are all there and its age (ms). */
+  const readClaims = async () =>
     (await r
-      .do(meta.get(HEAD), (head: RDatum<Head | null>) =>
-        r.branch(
-          head('pending').eq(null),
-          head('position'),
-          eventsTable
-            .between(head('pending')('from'), head('position').add(1))
-            .count()
-            .eq(head('position').sub(head('pending')('from')).add(1)),
-          head('position'),
-          head('pending')('from').sub(1),
+      .do(meta.get(HEAD), (h: RDatum<Head | null>) => ({
+        position: h('position'),
+        hash: h('hash'),
+        claims: h('pending').map((p: RDatum<Pending>) =>
+          p.merge({
+            written: eventsTable
+              .between(p('from'), p('to').add(1))
+              .count()
+              .eq(p('to').sub(p('from')).add(1)),
+            age: r.now().toEpochTime().sub(p('at').default(0)).mul(1000),
+          }),
         ),
-      )
-      .run(conn, MAJORITY)) as number;
+      }))
+      .run(conn, MAJORITY)) as { position: number; hash: string; claims: ClaimState[] };
+
+  /**
+   * The last position readers may read: the head's, unless a claim before it is not all written
+   * yet. Another instance's claim still on the head after HELP_AFTER_MS is finished here: its
+   * writer may be dead, and finishing a claim twice writes the same documents again.
+   */
+  const readFrontier = async (): Promise<number> => {
+    for (;;) {
+      const { position, claims } = await readClaims();
+      const abandoned = claims.find(
+        (c) => ownClaimAt(c.from) === undefined && c.age >= HELP_AFTER_MS,
+      );
+      if (abandoned !== undefined) {
+        if (await isWritten(abandoned)) {
+          await syncTables(); // its writer may have written softly
+          await release([abandoned.from]);
+        } else await complete(abandoned);
+        continue;
+      }
+      const unwritten = claims.find((c) => !c.written);
+      return unwritten === undefined ? position : unwritten.from - 1;
+    }
+  };
   // Readers here asking at once share one read (every follower asks after every append),
   // unless it began before this instance last finished writing: its readers see their writes.
   let writesDone = 0;
@@ -181,213 +218,279 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
 
   /**
    * Writes a claim's events and gives its commits their positions, both at once; idempotent, so
-   * the claimer and any helper may race. The head still names the claim until `release`.
+   * the claimer and any helper may race. The claim stays on the head until `release`, which a
+   * soft write must not reach before a sync.
    */
-  const writeClaim = async (pending: Pending, ordered: Commit[], recorded: RecordedEvent[][]) => {
+  const writeClaim = async (
+    pending: Pending,
+    ordered: Commit[],
+    recorded: RecordedEvent[][],
+    durability: 'hard' | 'soft',
+  ) => {
     const docs: EventDoc[] = recorded.flat().map(({ position, id, ...rest }) => ({
       ...rest,
       id: position,
       eventId: id,
     }));
-    const placed = Object.fromEntries(
-      ordered.map((commit, i) => {
-        const events = recorded[i] ?? [];
-        return [
-          commit.id,
-          { position: events[0]?.position ?? null, hashes: events.map((e) => e.hash) },
-        ];
-      }),
-    );
-    await Promise.all([
-      checkWrite(eventsTable.insert(docs, { conflict: 'replace' }).run(conn)),
-      checkWrite(
-        commits
-          .getAll(r.args(pending.commits))
-          .update((c: RDatum<Commit>) => r.expr(placed)(c('id')))
-          .run(conn),
-      ),
-    ]);
+    // An insert that updates: each commit exists (a claim names stored commits only), and a
+    // blind write costs the server less than an update by function.
+    const placed = ordered.map((commit, i) => {
+      const events = recorded[i] ?? [];
+      return {
+        id: commit.id,
+        position: events[0]?.position ?? null,
+        hashes: events.map((e) => e.hash),
+      };
+    });
+    const results = (await r
+      .expr([
+        eventsTable.insert(docs, { conflict: 'replace', durability }),
+        r.table('commits').insert(placed, { conflict: 'update', durability }),
+      ])
+      .run(conn)) as unknown as WriteResult[];
+    const failed = results.find((result) => result.errors > 0);
+    if (failed !== undefined)
+      throw new UnavailableError('event log write failed', { cause: failed.first_error });
   };
 
-  /** Clears a written claim from the head (unless someone already did), with its last hash. */
-  const release = async (pending: Pending, lastHash: string) => {
+  /** Takes written claims off the head; those already gone are no matter. */
+  const release = async (froms: number[]) => {
     await checkWrite(
       meta
         .get(HEAD)
-        .update((head: RDatum<Head | null>) =>
-          r.branch(
-            head('pending').eq(null),
-            {},
-            r.branch(
-              head('pending')('from').eq(pending.from),
-              { pending: null, hash: lastHash },
-              {},
-            ),
+        .update((head: RDatum<Head | null>) => ({
+          pending: head('pending').filter((p: RDatum<Pending>) =>
+            r.expr(froms).contains(p('from')).not(),
           ),
-        )
+        }))
         .run(conn),
     );
-    appended.emit('appended');
   };
 
-  const lastHashOf = (recorded: RecordedEvent[][], pending: Pending) =>
-    recorded.flat().at(-1)?.hash ?? pending.prevHash;
-
-  /** The last hash of a claim whose events and commit positions are all written, or undefined. */
-  const writtenClaimHash = async (pending: Pending, upTo: number) => {
-    const [events, unplaced, hash] = (await r
+  /** Whether a claim's events and its commits' positions are all written. */
+  const isWritten = async (pending: Pending) => {
+    const [events, unplaced] = (await r
       .expr([
-        eventsTable.between(pending.from, upTo + 1).count(),
+        eventsTable.between(pending.from, pending.to + 1).count(),
         commits
           .getAll(r.args(pending.commits))
           .filter((c: RDatum<Commit>) => c('position').eq(null))
           .count(),
-        eventsTable.get(upTo)('hash').default(null),
       ])
-      .run(conn, MAJORITY)) as unknown as [number, number, string | null];
-    return events === upTo - pending.from + 1 && unplaced === 0 && hash !== null ? hash : undefined;
+      .run(conn, MAJORITY)) as unknown as [number, number];
+    return events === pending.to - pending.from + 1 && unplaced === 0;
   };
 
-  /** Finishes a claim, whoever made it: its events, its commits' positions, then the head. */
-  const complete = async (pending: Pending): Promise<RecordedEvent[][]> => {
+  /** Makes every soft write to the events and commits durable, whoever made it. */
+  const syncTables = async () => {
+    await Promise.all([eventsTable.sync().run(conn), commits.sync().run(conn)]);
+  };
+
+  /** Finishes another instance's claim: its events, its commits' positions, then the head. */
+  const complete = async (pending: Pending) => {
     const ordered = await readCommits(pending.commits);
     const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
-    await writeClaim(pending, ordered, recorded);
+    await writeClaim(pending, ordered, recorded, 'hard');
     sharedPages.keep(recorded.flat());
-    await release(pending, lastHashOf(recorded, pending));
+    await release([pending.from]);
     writesDone++;
-    return recorded;
+    appended.emit('appended');
+  };
+
+  // This instance's durable claims leave the head with its next claim, or a moment after the
+  // last sync when no claim follows: under load, no write of the head but the claims.
+  let releaseTimer: NodeJS.Timeout | undefined;
+  const releaseNow = async () => {
+    clearTimeout(releaseTimer);
+    const durable = ownClaims.filter((c) => c.durable);
+    if (durable.length === 0) return;
+    await release(durable.map((c) => c.pending.from));
+    ownClaims = ownClaims.filter((c) => !durable.includes(c));
+  };
+  const releaseSoon = () => {
+    clearTimeout(releaseTimer);
+    releaseTimer = setTimeout(() => void releaseNow().catch(() => undefined), RELEASE_AFTER_MS);
+    releaseTimer.unref();
+  };
+
+  // The claimer writes softly: a claim stays on the head until a sync of both tables has made
+  // its writes durable, and whoever finishes a claim on the head writes the same documents, so
+  // a crash loses nothing. One sync covers the claims written since the one before.
+  let syncTimer: NodeJS.Timeout | undefined;
+  const syncOwn = async () => {
+    clearTimeout(syncTimer);
+    syncTimer = undefined;
+    const covered = ownClaims.filter((c) => c.written && !c.durable);
+    if (covered.length === 0) return;
+    await syncTables();
+    for (const claim of covered) claim.durable = true;
+    releaseSoon();
+  };
+  const syncSoon = () => {
+    if (syncTimer !== undefined) return;
+    const retry = () => void (closed || syncSoon()); // the claims wait on the head meanwhile
+    syncTimer = setTimeout(() => void syncOwn().catch(retry), SYNC_AFTER_MS);
+    syncTimer.unref();
+  };
+
+  /** Writes a claim's events behind its callers; the next claims need not wait for it. */
+  const writeBehind = (pending: Pending, ordered: Commit[], recorded: RecordedEvent[][]) => {
+    const own: OwnClaim = { pending, written: false, durable: false, write: Promise.resolve() };
+    own.write = writeClaim(pending, ordered, recorded, 'soft').then(
+      () => {
+        own.written = true;
+        writesDone++;
+        appended.emit('appended');
+        syncSoon();
+      },
+      // Left to a helper (see readFrontier), as if this writer had died.
+      () => void (ownClaims = ownClaims.filter((c) => c !== own)),
+    );
+    ownClaims.push(own);
+    writing = Promise.all([writing, own.write]).then(() => undefined);
+  };
+
+  /** A claim worked out in this instance: the positions after `base` for `todo`. */
+  type PlannedClaim = {
+    base: { position: number; hash: string };
+    todo: Commit[];
+    recorded: RecordedEvent[][];
+    pending: Pending;
+    tip: string;
+    releasing: OwnClaim[];
+  };
+  const planClaim = (base: PlannedClaim['base'], todo: Commit[]): PlannedClaim => {
+    const recorded = chainAll(options.key, todo, base.position + 1, base.hash);
+    const events = recorded.flat();
+    const pending: Pending = {
+      commits: todo.map((c) => c.id),
+      from: base.position + 1,
+      to: base.position + events.length,
+      prevHash: base.hash,
+    };
+    const tip = events.at(-1)?.hash ?? base.hash;
+    return { base, todo, recorded, pending, tip, releasing: ownClaims.filter((c) => c.durable) };
   };
 
   /**
-   * Claims positions for commits in hand on what this instance knows of the head: one
-   * compare-and-set, which also takes over this instance's own written but unreleased claim.
-   * The claim is the append made durable — its commits and the head say all the events are
-   * made of, and anyone finishes a claim left unfinished — so callers are answered at once and
-   * the claim is written behind them. Undefined when someone else moved the head meanwhile.
+   * The claim's one compare-and-set on the head, which also takes this instance's durable
+   * claims off it. The claim is the append made durable — its commits and the claim say all its
+   * events are made of, and anyone finishes a claim left unfinished — so callers are answered
+   * at once, and the events are written behind them while the next claims go ahead.
    */
-  const claimOnKnownHead = async (todo: Commit[]): Promise<RecordedEvent[][] | undefined> => {
-    await writing;
-    if (known === undefined) return undefined;
-    const { position, hash, from } = known;
-    const count = todo.reduce((sum, c) => sum + c.events.length, 0);
-    const pending: Pending = { commits: todo.map((c) => c.id), from: position + 1, prevHash: hash };
-    const claim = await meta
-      .get(HEAD)
-      .update((head: RDatum<Head | null>) =>
-        r.branch(
-          head('position')
-            .eq(position)
-            .and(r.branch(head('pending').eq(null), true, head('pending')('from').eq(from))),
-          { position: position + count, pending, hash },
-          {},
-        ),
-      )
-      .run(conn);
-    if (claim.replaced !== 1) {
-      known = undefined;
-      return undefined;
-    }
-    const recorded = chainAll(options.key, todo, pending.from, pending.prevHash);
-    const lastHash = lastHashOf(recorded, pending);
-    known = { position: position + count, hash: lastHash, from: pending.from };
-    writing = writeClaim(pending, todo, recorded).then(
-      () => (writesDone++, sharedPages.keep(recorded.flat()), releaseSoon(pending, lastHash)),
-      // Left to a helper (see sequenceBatch), as if this writer had died.
-      () => void (known = undefined),
+  const claimOnHead = (plan: PlannedClaim) => {
+    const released = plan.releasing.map((c) => c.pending.from);
+    return meta.get(HEAD).update((head: RDatum<Head | null>) =>
+      r.branch(
+        head('position').eq(plan.base.position),
+        {
+          position: plan.pending.to,
+          hash: plan.tip,
+          pending: head('pending')
+            .filter((p: RDatum<Pending>) => r.expr(released).contains(p('from')).not())
+            .append({ ...plan.pending, at: r.now().toEpochTime() }),
+        },
+        {},
+      ),
     );
-    return recorded;
   };
 
-  // A written claim is released a moment later unless this instance's next claim took it over
-  // first, which saves the head a write per append under steady load. Others reading or
-  // appending meanwhile find it written and go on (see frontier, sequenceBatch).
-  let unreleased: { pending: Pending; lastHash: string; timer: NodeJS.Timeout } | undefined;
-  const releaseNow = async () => {
-    const due = unreleased;
-    unreleased = undefined;
-    clearTimeout(due?.timer);
-    if (due !== undefined && known?.from === due.pending.from)
-      await release(due.pending, due.lastHash).catch(() => undefined);
-  };
-  const releaseSoon = (pending: Pending, lastHash: string) => {
-    clearTimeout(unreleased?.timer);
-    const timer = setTimeout(() => void releaseNow(), RELEASE_AFTER_MS);
-    timer.unref();
-    unreleased = { pending, lastHash, timer };
+  /** Takes in what the compare-and-set did: true when the claim was made. */
+  const claimed = (plan: PlannedClaim, result: WriteResult | null): boolean => {
+    if (result === null) return false;
+    if (result.errors > 0)
+      throw new UnavailableError('event log write failed', { cause: result.first_error });
+    if (result.replaced !== 1) {
+      known = undefined; // someone else claimed since
+      return false;
+    }
+    ownClaims = ownClaims.filter((c) => !plan.releasing.includes(c));
+    known = { position: plan.pending.to, hash: plan.tip };
+    sharedPages.keep(plan.recorded.flat());
+    writeBehind(plan.pending, plan.todo, plan.recorded);
+    return true;
   };
 
-  /** Gives stored commits their positions (once, whoever gets there first) and returns them. */
-  const sequenceBatch = async (ids: string[]): Promise<Map<string, RecordedEvent[]>> => {
+  /** Claims stored commits on `base`; undefined when someone else claimed since. */
+  const claim = async (base: PlannedClaim['base'], todo: Commit[]) => {
+    const plan = planClaim(base, todo);
+    return claimed(plan, await claimOnHead(plan).run(conn)) ? plan.recorded : undefined;
+  };
+
+  /** Bounds the claims whose events this instance is still writing. */
+  const roomToClaim = async () => {
+    const inFlight = ownClaims.filter((c) => !c.written);
+    if (inFlight.length >= MAX_CLAIMS_IN_FLIGHT) await inFlight[0]?.write;
+  };
+
+  /**
+   * Gives stored commits their positions (once, whoever gets there first): on the head as read
+   * now, after waiting for or finishing a claim that holds one of them already.
+   */
+  const sequenceBatch = async (
+    requests: { id: string }[],
+  ): Promise<Map<string, RecordedEvent[]>> => {
     const results = new Map<string, RecordedEvent[]>();
-    let seen: { from: number; since: number } | undefined;
     for (;;) {
-      const head = await readHead();
-      if (head.pending !== null) {
-        const writtenHash = await writtenClaimHash(head.pending, head.position);
-        // Written and only not released yet (its writer answers first): release it now.
-        if (writtenHash !== undefined) {
-          await release(head.pending, writtenHash);
-          continue;
-        }
-        // Another writer's claim: give it time to finish before doing its work a second time.
-        const { from } = head.pending;
-        if (seen?.from !== from) seen = { from, since: Date.now() };
-        if (Date.now() - seen.since < HELP_AFTER_MS)
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        else await complete(head.pending);
+      const head = await readClaims();
+      const remaining = new Set(requests.map(({ id }) => id).filter((id) => !results.has(id)));
+      const holding = head.claims.find((c) => c.commits.some((id) => remaining.has(id)));
+      if (holding !== undefined && !(await isWritten(holding))) {
+        const own = ownClaimAt(holding.from);
+        if (own !== undefined) await own.write;
+        else if (holding.age < HELP_AFTER_MS) await new Promise((done) => setTimeout(done, 2));
+        else await complete(holding);
         continue;
       }
-      // Read after the head: a claim finished before that read is visible on the commits now.
+      // Read after the head: a claim written before that read is visible on the commits now,
+      // and one made after it moved the head, so the claim below fails and the loop reads again.
       const todo: Commit[] = [];
-      for (const commit of await readCommits(ids.filter((id) => !results.has(id)))) {
+      for (const commit of await readCommits([...remaining])) {
         if (commit.position !== null && commit.hashes !== null) {
           results.set(commit.id, toRecorded(commit, commit.position, commit.hashes));
         } else todo.push(commit);
       }
       if (todo.length === 0) return results;
-      const pending: Pending = {
-        commits: todo.map((c) => c.id),
-        from: head.position + 1,
-        prevHash: head.hash,
-      };
-      const count = todo.reduce((sum, c) => sum + c.events.length, 0);
-      const claim = await meta
-        .get(HEAD)
-        .update((row: RDatum<Head | null>) =>
-          r.branch(
-            row('position').eq(head.position).and(row('pending').eq(null)),
-            { position: head.position + count, pending },
-            {},
-          ),
-        )
-        .run(conn);
-      if (claim.replaced === 1) {
-        const recorded = await complete(pending);
-        // Released already: `from` 0 matches no claim, so the next one needs a free head.
-        known = { position: head.position + count, hash: lastHashOf(recorded, pending), from: 0 };
+      const recorded = await claim(head, todo);
+      if (recorded !== undefined) {
         todo.forEach((commit, i) => results.set(commit.id, recorded[i] ?? []));
         return results;
       }
     }
   };
 
-  // Group sequencing: commits waiting in this instance are claimed together, so concurrent
-  // appends share the round trips to `head` instead of racing each other for it.
-  // A commit this instance just stored is in hand (`commit`); one found unsequenced is read again.
+  // Commits found unsequenced, and those whose claim on the known head failed, are sequenced
+  // together, so they share the round trips to `head` instead of racing each other for it.
   const sequence = keyedBatcher(
-    (request: { id: string; commit?: Commit }) => request.id,
+    (request: { id: string }) => request.id,
     MAX_COMMITS_PER_CLAIM,
     async (batch) => {
-      const inHand = batch.map((request) => request.commit);
-      if (inHand.every((c): c is Commit => c !== undefined)) {
-        const recorded = await claimOnKnownHead(inHand);
-        if (recorded !== undefined) return inHand.map((_, i) => recorded[i] ?? []);
-      }
-      const results = await sequenceBatch(batch.map(({ id }) => id));
+      const results = await sequenceBatch(batch);
       return batch.map(({ id }) => results.get(id) ?? []);
     },
   );
+
+  // Commits this instance is storing and sequencing. One found unsequenced meanwhile (by a
+  // reader, the sweeper) is waited for here: claimed apart from its append, it would be claimed
+  // twice, since the append claims it on the head as this instance left it.
+  const ownAppends = new Map<string, Promise<RecordedEvent[] | undefined>>();
+  const storeAndSequence = async (commit: Commit) => {
+    let error: string | undefined;
+    const sequenced = storeAndClaim(commit).then((outcome) => {
+      error = outcome.error;
+      if (outcome.recorded !== undefined) return outcome.recorded;
+      return error === undefined ? sequence({ id: commit.id }) : undefined;
+    });
+    // A second append of this instance on the same key waits its turn and fails on insert.
+    if (!ownAppends.has(commit.id)) {
+      ownAppends.set(commit.id, sequenced);
+      const forget = () => void ownAppends.delete(commit.id);
+      sequenced.then(forget, forget);
+    }
+    return { recorded: await sequenced, error };
+  };
+  const sequenceStored = async (id: string) =>
+    (await ownAppends.get(id)?.catch(() => undefined)) ?? sequence({ id });
 
   const sequenceOrphans = async () => {
     const orphans = await commits
@@ -395,12 +498,39 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       .filter((c: RDatum<Commit>) => c('createdAt').lt(Date.now() - orphanAfterMs))
       .orderBy('createdAt')
       .run(conn, MAJORITY);
-    for (const orphan of orphans) await sequence({ id: orphan.id });
+    for (const orphan of orphans) await sequenceStored(orphan.id);
   };
   const sweeper = setInterval(() => {
     sequenceOrphans().catch(() => undefined); // retried on the next tick
   }, orphanAfterMs);
   sweeper.unref();
+
+  /**
+   * A head left by a version before claims were pipelined holds at most one claim, and its hash
+   * is set on release: that claim is finished, and the head takes today's shape. (Instances of
+   * both versions must not run at once.)
+   */
+  const upgradeLegacyHead = async () => {
+    const head = (await readHead()) as Head | LegacyHead;
+    if (Array.isArray(head.pending)) return;
+    let tip = head.hash;
+    if (head.pending !== null) {
+      const pending: Pending = { ...head.pending, to: head.position };
+      const ordered = await readCommits(pending.commits);
+      const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
+      await writeClaim(pending, ordered, recorded, 'hard');
+      tip = recorded.flat().at(-1)?.hash ?? tip;
+    }
+    await checkWrite(
+      meta
+        .get(HEAD)
+        .update((h: RDatum<Head | null>) =>
+          r.branch(h('pending').typeOf().eq('ARRAY'), {}, { pending: [], hash: tip }),
+        )
+        .run(conn),
+    );
+  };
+  await upgradeLegacyHead();
 
   const wakeFeed = startWakeFeed(conn, appended, () => closed);
 
@@ -432,19 +562,38 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     ).map(fromDoc),
   );
 
-  // Commit inserts waiting in this instance go to the server together: one insert of many
-  // documents costs it about what one does. Answers each commit's insert error, if any.
-  const insertCommit = keyedBatcher(
+  // Commits waiting in this instance go to the server together, in one query that stores them
+  // and, on the head this instance knows, claims their positions if all were stored: one
+  // insert of many documents costs the server about what one does, and one query saves a
+  // round trip. Answers each commit's insert error, and its events if the claim was made.
+  const storeAndClaim = keyedBatcher(
     (commit: Commit) => commit.id,
     MAX_COMMITS_PER_CLAIM,
-    async (batch) => {
-      const result = await commits.insert(batch, { returnChanges: 'always' }).run(conn);
+    async (batch): Promise<{ error?: string | undefined; recorded?: RecordedEvent[] }[]> => {
+      await roomToClaim();
+      const plan = known === undefined ? undefined : planClaim(known, batch);
+      const insert = commits.insert(batch, { returnChanges: 'always' });
+      const { stored, onHead } = (
+        plan === undefined
+          ? { stored: await insert.run(conn), onHead: null }
+          : await r
+              .do(insert, (result: RDatum) =>
+                r.branch(
+                  result('errors').eq(0),
+                  { stored: result, onHead: claimOnHead(plan) },
+                  { stored: result, onHead: null },
+                ),
+              )
+              .run(conn)
+      ) as { stored: WriteResult<Commit>; onHead: WriteResult | null };
+      if (plan !== undefined && claimed(plan, onHead))
+        return plan.recorded.map((recorded) => ({ recorded }));
       const errors = new Map(
-        (result.changes ?? [])
+        (stored.changes ?? [])
           .filter((c) => c.error !== undefined)
           .map((c) => [(c.new_val ?? c.old_val)?.id, c.error]),
       );
-      return batch.map((commit) => errors.get(commit.id));
+      return batch.map((commit) => ({ error: errors.get(commit.id) }));
     },
   );
 
@@ -492,14 +641,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         position: null,
         hashes: null,
       };
-      const error = await insertCommit(commit);
-      if (error === undefined) {
-        const recorded = await sequence({ id: commit.id, commit });
+      const { error, recorded } = await storeAndSequence(commit);
+      if (recorded !== undefined) {
         saw(stream, current + stored.length);
         return { version: current + stored.length, positions: recorded.map((e) => e.position) };
       }
       seenVersions.delete(stream); // moved on meanwhile: read it next time
-      if (!error.includes('Duplicate primary key')) {
+      if (!String(error).includes('Duplicate primary key')) {
         throw new UnavailableError('event log write failed', { cause: error });
       }
       if (expected !== 'any') {
@@ -518,7 +666,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
         const recorded =
           commit.position !== null && commit.hashes !== null
             ? toRecorded(commit, commit.position, commit.hashes)
-            : await sequence({ id: commit.id });
+            : await sequenceStored(commit.id);
         for (const event of recorded) if (event.version >= fromVersion) out.push(event);
       }
       const last = all.at(-1);
@@ -591,7 +739,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const result = verifier.finish();
       if (result.ok && result.checked < upTo)
         return verifier.fail({ position: result.checked + 1, reason: VerifyReason.missing });
-      const settled = head.pending === null && head.position === upTo;
+      const settled = head.pending.length === 0 && head.position === upTo;
       if (result.ok && settled && head.hash !== (last?.hash ?? GENESIS_HASH)) {
         return verifier.fail({ position: upTo, reason: 'head hash does not match the last event' });
       }
@@ -601,7 +749,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       closed = true;
       clearInterval(sweeper);
       await writing;
-      await releaseNow();
+      await syncOwn().catch(() => undefined);
+      await releaseNow().catch(() => undefined);
       await wakeFeed.stop();
       await conn.close();
     },
