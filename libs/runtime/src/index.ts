@@ -4,7 +4,13 @@ import { connectNats, type NatsConnection } from '@berth/bus';
 import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
 import { serveMetrics } from '@berth/metrics';
-import { createLogger, exitOnSignals, keepServingOnStrayErrors, type Logger } from '@berth/log';
+import {
+  collectBeforeHeapDoubles,
+  createLogger,
+  exitOnSignals,
+  keepServingOnStrayErrors,
+  type Logger,
+} from '@berth/log';
 
 export type ServiceDeps = {
   nc: NatsConnection;
@@ -36,6 +42,7 @@ export const runService = async (
   const config = parseEnv(Env, env);
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
+  collectBeforeHeapDoubles();
   const nc = await connectNats({
     ...parseEnv(NatsEnv, env),
     name: `berth-${name}`,

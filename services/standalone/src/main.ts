@@ -1,11 +1,17 @@
 // `npm start`: all of Berth in one process on this machine.
-import { createLogger, exitOnSignals, keepServingOnStrayErrors } from '@berth/log';
+import {
+  collectBeforeHeapDoubles,
+  createLogger,
+  exitOnSignals,
+  keepServingOnStrayErrors,
+} from '@berth/log';
 import { readConfig } from './config.js';
 import { start } from './start.js';
 
 const config = readConfig(process.env);
 const logger = createLogger('berth', config.logLevel);
 keepServingOnStrayErrors(logger);
+collectBeforeHeapDoubles();
 const berth = await start(config, logger);
 
 exitOnSignals(logger, berth.stop);
