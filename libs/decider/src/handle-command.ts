@@ -38,13 +38,12 @@ export const handleCommand = async <Command, Event extends DomainEvent, State>(
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { position: await log.head(), events: [] };
     try {
-      await log.append(
+      const { events } = await log.append(
         stream,
         history[history.length - 1]?.version ?? 0,
         decided.map((e) => ({ ...e, metadata: eventMetadata })),
       );
-      const appended = await log.readCommand(metadata.commandId);
-      return { position: appended[appended.length - 1]?.position ?? 0, events: appended };
+      return { position: events[events.length - 1]?.position ?? 0, events };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));

@@ -80,12 +80,12 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
       const metadata = eventMetadataOf(item.metadata);
       events.push(...mine.map((e) => ({ ...e, metadata })));
     }
-    let first: number | undefined;
+    let recorded: RecordedEvent[] = [];
     try {
       if (events.length > 0) {
         const appended = await log.append(stream, version, events);
         version = appended.version;
-        first = appended.positions[0];
+        recorded = appended.events;
       }
     } catch (error) {
       state = decider.initialState; // it holds events that were not recorded
@@ -96,8 +96,6 @@ export const streamHandler = <Command, Event extends DomainEvent, State>(
       }
       return decided.map(({ item }) => item);
     }
-    // The batch's events, read back once with their positions, ids and hashes.
-    const recorded = first === undefined ? [] : await log.readAll(first, { limit: events.length });
     const head = decided.some(({ count }) => count === 0) ? await log.head() : 0;
     for (const { item, count } of decided)
       item.resolve(

@@ -62,8 +62,11 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
         event('AccountAdded', { username: 'ada', tags: ['x'], n: 1 }, commandId),
         event('AccountRoleChanged', { role: 'admin' }, commandId),
       ]);
-      expect(result).toEqual({ version: 2, positions: [1, 2] });
+      expect(result).toMatchObject({ version: 2, positions: [1, 2] });
       const stream = await log.readStream('account-1');
+      // The append answers with the events as recorded: what every read returns.
+      expect(result.events).toEqual(stream);
+      expect(await log.readCommand(commandId)).toEqual(stream);
       expect(stream.map((e) => [e.version, e.position, e.type])).toEqual([
         [1, 1, 'AccountAdded'],
         [2, 2, 'AccountRoleChanged'],

@@ -14,6 +14,8 @@ export type AppendResult = {
   version: number;
   /** The global position of each appended event, in order. */
   positions: number[];
+  /** The appended events as recorded (as a read returns them), so nobody reads them back. */
+  events: RecordedEvent[];
 };
 
 export type VerifyResult =

@@ -106,6 +106,9 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   // Every write this instance started: what it answered, its readers see.
   let writing: Promise<void> = Promise.resolve();
   const ownClaimAt = (from: number) => ownClaims.find((c) => c.pending.from === from);
+  // The events of commits in this instance's claims that are still being written: a stream or
+  // command read here needs not wait for that write.
+  const beingWritten = new Map<string, RecordedEvent[]>();
 
   const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
 
@@ -336,15 +339,21 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   /** Writes a claim's events behind its callers; the next claims need not wait for it. */
   const writeBehind = (pending: Pending, ordered: Commit[], recorded: RecordedEvent[][]) => {
     const own: OwnClaim = { pending, written: false, durable: false, write: Promise.resolve() };
+    ordered.forEach((commit, i) => beingWritten.set(commit.id, recorded[i] ?? []));
+    const written = () => ordered.forEach((commit) => beingWritten.delete(commit.id));
     own.write = writeClaim(pending, ordered, recorded, 'soft').then(
       () => {
+        written();
         own.written = true;
         writesDone++;
         appended.emit('appended');
         syncSoon();
       },
       // Left to a helper (see readFrontier), as if this writer had died.
-      () => void (ownClaims = ownClaims.filter((c) => c !== own)),
+      () => {
+        written();
+        ownClaims = ownClaims.filter((c) => c !== own);
+      },
     );
     ownClaims.push(own);
     writing = Promise.all([writing, own.write]).then(() => undefined);
@@ -490,7 +499,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     return { recorded: await sequenced, error };
   };
   const sequenceStored = async (id: string) =>
-    (await ownAppends.get(id)?.catch(() => undefined)) ?? sequence({ id });
+    (await ownAppends.get(id)?.catch(() => undefined)) ?? beingWritten.get(id) ?? sequence({ id });
 
   const sequenceOrphans = async () => {
     const orphans = await commits
@@ -631,7 +640,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       if (expected !== 'any' && expected !== current) {
         throw new ConflictError(`stream ${stream} is at version ${current}, expected ${expected}`);
       }
-      if (stored.length === 0) return { version: current, positions: [] };
+      if (stored.length === 0) return { version: current, positions: [], events: [] };
       const commit: Commit = {
         id: commitKey(stream, current),
         stream,
@@ -644,7 +653,11 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const { error, recorded } = await storeAndSequence(commit);
       if (recorded !== undefined) {
         saw(stream, current + stored.length);
-        return { version: current + stored.length, positions: recorded.map((e) => e.position) };
+        return {
+          version: current + stored.length,
+          positions: recorded.map((e) => e.position),
+          events: structuredClone(recorded), // the log keeps its own (see sharedPages)
+        };
       }
       seenVersions.delete(stream); // moved on meanwhile: read it next time
       if (!String(error).includes('Duplicate primary key')) {
@@ -659,14 +672,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   return {
     append,
     async readStream(stream, fromVersion = 1) {
-      await writing;
       const all = await commitsFrom(stream, fromVersion);
       const out: RecordedEvent[] = [];
       for (const commit of all) {
         const recorded =
           commit.position !== null && commit.hashes !== null
             ? toRecorded(commit, commit.position, commit.hashes)
-            : await sequenceStored(commit.id);
+            : structuredClone(await sequenceStored(commit.id)); // the log keeps its own
         for (const event of recorded) if (event.version >= fromVersion) out.push(event);
       }
       const last = all.at(-1);
@@ -692,12 +704,18 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       return docs.map(fromDoc);
     },
     async readCommand(commandId) {
-      await writing;
+      // Taken before the read: a write that lands meanwhile is in one or the other.
+      const unwritten = [...beingWritten.values()]
+        .flat()
+        .filter((event) => event.metadata.commandId === commandId);
       const docs = await eventsTable
         .getAll(commandId, { index: 'commandId' })
         .orderBy('id')
         .run(conn, MAJORITY);
-      return docs.map(fromDoc);
+      const events = new Map(docs.map((doc) => [doc.id, fromDoc(doc)]));
+      for (const event of unwritten)
+        if (!events.has(event.position)) events.set(event.position, structuredClone(event));
+      return [...events.values()].sort((a, b) => a.position - b.position);
     },
     head: frontier,
     subscribe: (fromPosition = 1, subscribeOptions = {}) =>

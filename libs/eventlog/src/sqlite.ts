@@ -159,7 +159,7 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
       let position = last?.position ?? 0;
       let previousHash = last?.hash ?? GENESIS_HASH;
       let version = current;
-      const positions: number[] = [];
+      const recorded: RecordedEvent[] = [];
       for (const event of events) {
         position += 1;
         version += 1;
@@ -192,9 +192,9 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
           hash,
         );
         previousHash = hash;
-        positions.push(position);
+        recorded.push({ ...envelope, data: JSON.parse(data) as unknown, hash });
       }
-      return { version, positions };
+      return { version, positions: recorded.map((e) => e.position), events: recorded };
     },
   );
 
