@@ -15,4 +15,4 @@ export const createLogger = (service: string, level = 'info'): Logger =>
   });
 
 export { exitOnSignals, keepServingOnStrayErrors } from './process.js';
-export { collectBeforeHeapDoubles } from './heap.js';
+export { holdLargeHeapsNearLiveSet } from './heap.js';

@@ -5,7 +5,7 @@ import { NatsEnv, parseEnv } from '@berth/config';
 import { EventLogEnv, openEventLog, type EventLog } from '@berth/eventlog';
 import { serveMetrics } from '@berth/metrics';
 import {
-  collectBeforeHeapDoubles,
+  holdLargeHeapsNearLiveSet,
   createLogger,
   exitOnSignals,
   keepServingOnStrayErrors,
@@ -42,7 +42,7 @@ export const runService = async (
   const config = parseEnv(Env, env);
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
-  collectBeforeHeapDoubles();
+  holdLargeHeapsNearLiveSet();
   const nc = await connectNats({
     ...parseEnv(NatsEnv, env),
     name: `berth-${name}`,

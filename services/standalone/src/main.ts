@@ -1,6 +1,6 @@
 // `npm start`: all of Berth in one process on this machine.
 import {
-  collectBeforeHeapDoubles,
+  holdLargeHeapsNearLiveSet,
   createLogger,
   exitOnSignals,
   keepServingOnStrayErrors,
@@ -11,7 +11,7 @@ import { start } from './start.js';
 const config = readConfig(process.env);
 const logger = createLogger('berth', config.logLevel);
 keepServingOnStrayErrors(logger);
-collectBeforeHeapDoubles();
+holdLargeHeapsNearLiveSet();
 const berth = await start(config, logger);
 
 exitOnSignals(logger, berth.stop);
