@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { r, type Connection, type RDatum, type RStream, type WriteResult } from 'rethinkdb-ts';
+import { r, type Connection, type RDatum, type WriteResult } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
@@ -22,6 +22,7 @@ import {
   type Pending,
   type StoredEvent,
 } from './rethinkdb-documents.js';
+import { checkWrite, descending, filtered, logQueries, MAJORITY } from './rethinkdb-queries.js';
 import { ensureSchema } from './rethinkdb-schema.js';
 
 export type RethinkEventLogOptions = {
@@ -45,8 +46,6 @@ export const parseRethinkUrl = (
   const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   return { host: parsed.hostname, port: Number(parsed.port || 28015), db: db || 'berth' };
 };
-
-const MAJORITY = { readMode: 'majority' } as const;
 
 // A claim still on the head after this long is finished by whoever sees it: its writer may be
 // dead. Finishing a claim twice only writes the same documents again, but costs a busy server.
@@ -94,6 +93,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const commits = r.table<Commit>('commits');
   const eventsTable = r.table<EventDoc>('events');
   const meta = r.table<Head>('meta');
+  const store = logQueries(conn);
 
   // The head as this instance last left or read it, so its next claim needs no read of the
   // head while nobody else claimed meanwhile.
@@ -110,27 +110,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   // command read here needs not wait for that write.
   const beingWritten = new Map<string, RecordedEvent[]>();
 
-  const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
-
-  type ClaimState = Pending & { written: boolean; age: number };
-  /** The head, and for each claim on it whether its events are all there and its age (ms). */
-  const readClaims = async () =>
-    (await r
-      .do(meta.get(HEAD), (h: RDatum<Head | null>) => ({
-        position: h('position'),
-        hash: h('hash'),
-        claims: h('pending').map((p: RDatum<Pending>) =>
-          p.merge({
-            written: eventsTable
-              .between(p('from'), p('to').add(1))
-              .count()
-              .eq(p('to').sub(p('from')).add(1)),
-            age: r.now().toEpochTime().sub(p('at').default(0)).mul(1000),
-          }),
-        ),
-      }))
-      .run(conn, MAJORITY)) as { position: number; hash: string; claims: ClaimState[] };
-
   /**
    * The last position readers may read: the head's, unless a claim before it is not all written
    * yet. Another instance's claim still on the head after HELP_AFTER_MS is finished here: its
@@ -138,14 +117,14 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
    */
   const readFrontier = async (): Promise<number> => {
     for (;;) {
-      const { position, claims } = await readClaims();
+      const { position, claims } = await store.readClaims();
       const abandoned = claims.find(
         (c) => ownClaimAt(c.from) === undefined && c.age >= HELP_AFTER_MS,
       );
       if (abandoned !== undefined) {
-        if (await isWritten(abandoned)) {
-          await syncTables(); // its writer may have written softly
-          await release([abandoned.from]);
+        if (await store.isWritten(abandoned)) {
+          await store.syncTables(); // its writer may have written softly
+          await store.release([abandoned.from]);
         } else await complete(abandoned);
         continue;
       }
@@ -168,134 +147,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     return read;
   };
 
-  const streamCommits = (stream: string) =>
-    commits.between([stream, r.minval], [stream, r.maxval], { index: 'stream_version' });
-
-  /**
-   * The commits holding versions from `fromVersion` on, in order: the last one that starts
-   * before it and all that start at or after it, so a decider catching up on a busy stream
-   * reads its newest commits only. Those after are read first: any of them exists only once
-   * the one before it does. A range read is no snapshot, so the list ends at its first gap.
-   */
-  const commitsFrom = async (stream: string, fromVersion: number): Promise<Commit[]> => {
-    const after: Commit[] = await commits
-      .between([stream, fromVersion], [stream, r.maxval], { index: 'stream_version' })
-      .orderBy({ index: 'stream_version' })
-      .run(conn, MAJORITY);
-    const holding: Commit[] = await commits
-      .between([stream, r.minval], [stream, fromVersion], { index: 'stream_version' })
-      .orderBy({ index: descending('stream_version') })
-      .limit(1)
-      .run(conn, MAJORITY);
-    const contiguous: Commit[] = [];
-    for (const commit of [...holding, ...after]) {
-      const previous = contiguous.at(-1);
-      if (
-        previous !== undefined &&
-        commit.prevVersion !== previous.prevVersion + previous.events.length
-      )
-        break;
-      contiguous.push(commit);
-    }
-    return contiguous;
-  };
-
-  const currentVersion = async (stream: string): Promise<number> => {
-    const rows: Commit[] = await streamCommits(stream)
-      .orderBy({ index: descending('stream_version') })
-      .limit(1)
-      .run(conn, MAJORITY);
-    const last = rows[0];
-    return last === undefined ? 0 : last.prevVersion + last.events.length;
-  };
-
-  const readCommits = async (ids: string[]): Promise<Commit[]> => {
-    const docs: Commit[] = await commits.getAll(r.args(ids)).run(conn, MAJORITY);
-    const byId = new Map(docs.map((doc) => [doc.id, doc]));
-    return ids.map((id) => {
-      const doc = byId.get(id);
-      if (doc === undefined) throw new UnavailableError(`commit ${id} is missing`);
-      return doc;
-    });
-  };
-
-  /**
-   * Writes a claim's events and gives its commits their positions, both at once; idempotent, so
-   * the claimer and any helper may race. The claim stays on the head until `release`, which a
-   * soft write must not reach before a sync.
-   */
-  const writeClaim = async (
-    pending: Pending,
-    ordered: Commit[],
-    recorded: RecordedEvent[][],
-    durability: 'hard' | 'soft',
-  ) => {
-    const docs: EventDoc[] = recorded.flat().map(({ position, id, ...rest }) => ({
-      ...rest,
-      id: position,
-      eventId: id,
-    }));
-    // An insert that updates: each commit exists (a claim names stored commits only), and a
-    // blind write costs the server less than an update by function.
-    const placed = ordered.map((commit, i) => {
-      const events = recorded[i] ?? [];
-      return {
-        id: commit.id,
-        position: events[0]?.position ?? null,
-        hashes: events.map((e) => e.hash),
-      };
-    });
-    const results = (await r
-      .expr([
-        eventsTable.insert(docs, { conflict: 'replace', durability }),
-        r.table('commits').insert(placed, { conflict: 'update', durability }),
-      ])
-      .run(conn)) as unknown as WriteResult[];
-    const failed = results.find((result) => result.errors > 0);
-    if (failed !== undefined)
-      throw new UnavailableError('event log write failed', { cause: failed.first_error });
-  };
-
-  /** Takes written claims off the head; those already gone are no matter. */
-  const release = async (froms: number[]) => {
-    await checkWrite(
-      meta
-        .get(HEAD)
-        .update((head: RDatum<Head | null>) => ({
-          pending: head('pending').filter((p: RDatum<Pending>) =>
-            r.expr(froms).contains(p('from')).not(),
-          ),
-        }))
-        .run(conn),
-    );
-  };
-
-  /** Whether a claim's events and its commits' positions are all written. */
-  const isWritten = async (pending: Pending) => {
-    const [events, unplaced] = (await r
-      .expr([
-        eventsTable.between(pending.from, pending.to + 1).count(),
-        commits
-          .getAll(r.args(pending.commits))
-          .filter((c: RDatum<Commit>) => c('position').eq(null))
-          .count(),
-      ])
-      .run(conn, MAJORITY)) as unknown as [number, number];
-    return events === pending.to - pending.from + 1 && unplaced === 0;
-  };
-
-  /** Makes every soft write to the events and commits durable, whoever made it. */
-  const syncTables = async () => {
-    await Promise.all([eventsTable.sync().run(conn), commits.sync().run(conn)]);
-  };
-
   /** Finishes another instance's claim: its events, its commits' positions, then the head. */
   const complete = async (pending: Pending) => {
-    const ordered = await readCommits(pending.commits);
+    const ordered = await store.readCommits(pending.commits);
     const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
-    await writeClaim(pending, ordered, recorded, 'hard');
+    await store.writeClaim(pending, ordered, recorded, 'hard');
     sharedPages.keep(recorded.flat());
-    await release([pending.from]);
+    await store.release([pending.from]);
     writesDone++;
     appended.emit('appended');
   };
@@ -307,7 +165,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     clearTimeout(releaseTimer);
     const durable = ownClaims.filter((c) => c.durable);
     if (durable.length === 0) return;
-    await release(durable.map((c) => c.pending.from));
+    await store.release(durable.map((c) => c.pending.from));
     ownClaims = ownClaims.filter((c) => !durable.includes(c));
   };
   const releaseSoon = () => {
@@ -325,7 +183,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     syncTimer = undefined;
     const covered = ownClaims.filter((c) => c.written && !c.durable);
     if (covered.length === 0) return;
-    await syncTables();
+    await store.syncTables();
     for (const claim of covered) claim.durable = true;
     releaseSoon();
   };
@@ -341,7 +199,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     const own: OwnClaim = { pending, written: false, durable: false, write: Promise.resolve() };
     ordered.forEach((commit, i) => beingWritten.set(commit.id, recorded[i] ?? []));
     const written = () => ordered.forEach((commit) => beingWritten.delete(commit.id));
-    own.write = writeClaim(pending, ordered, recorded, 'soft').then(
+    own.write = store.writeClaim(pending, ordered, recorded, 'soft').then(
       () => {
         written();
         own.written = true;
@@ -441,10 +299,10 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   ): Promise<Map<string, RecordedEvent[]>> => {
     const results = new Map<string, RecordedEvent[]>();
     for (;;) {
-      const head = await readClaims();
+      const head = await store.readClaims();
       const remaining = new Set(requests.map(({ id }) => id).filter((id) => !results.has(id)));
       const holding = head.claims.find((c) => c.commits.some((id) => remaining.has(id)));
-      if (holding !== undefined && !(await isWritten(holding))) {
+      if (holding !== undefined && !(await store.isWritten(holding))) {
         const own = ownClaimAt(holding.from);
         if (own !== undefined) await own.write;
         else if (holding.age < HELP_AFTER_MS) await new Promise((done) => setTimeout(done, 2));
@@ -454,7 +312,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       // Read after the head: a claim written before that read is visible on the commits now,
       // and one made after it moved the head, so the claim below fails and the loop reads again.
       const todo: Commit[] = [];
-      for (const commit of await readCommits([...remaining])) {
+      for (const commit of await store.readCommits([...remaining])) {
         if (commit.position !== null && commit.hashes !== null) {
           results.set(commit.id, toRecorded(commit, commit.position, commit.hashes));
         } else todo.push(commit);
@@ -520,14 +378,14 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
    * both versions must not run at once.)
    */
   const upgradeLegacyHead = async () => {
-    const head = (await readHead()) as Head | LegacyHead;
+    const head = (await store.readHead()) as Head | LegacyHead;
     if (Array.isArray(head.pending)) return;
     let tip = head.hash;
     if (head.pending !== null) {
       const pending: Pending = { ...head.pending, to: head.position };
-      const ordered = await readCommits(pending.commits);
+      const ordered = await store.readCommits(pending.commits);
       const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
-      await writeClaim(pending, ordered, recorded, 'hard');
+      await store.writeClaim(pending, ordered, recorded, 'hard');
       tip = recorded.flat().at(-1)?.hash ?? tip;
     }
     await checkWrite(
@@ -619,7 +477,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const versionToAppendAfter = async (stream: string, expected: ExpectedVersion) => {
     const seen = seenVersions.get(stream);
     if (seen !== undefined && (expected === 'any' || expected === seen)) return seen;
-    return currentVersion(stream);
+    return store.currentVersion(stream);
   };
 
   const append = async (
@@ -672,7 +530,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   return {
     append,
     async readStream(stream, fromVersion = 1) {
-      const all = await commitsFrom(stream, fromVersion);
+      const all = await store.commitsFrom(stream, fromVersion);
       const out: RecordedEvent[] = [];
       for (const commit of all) {
         const recorded =
@@ -738,7 +596,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       ),
     async verify(anchor): Promise<VerifyResult> {
       const upTo = await frontier();
-      const head = await readHead();
+      const head = await store.readHead();
       const verifier = new ChainVerifier(options.key, anchor);
       let last: EventDoc | undefined;
       const pageSize = 10_000;
@@ -775,12 +633,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   };
 };
 
-const checkWrite = async (write: Promise<{ errors: number; first_error?: string }>) => {
-  const result = await write;
-  if (result.errors > 0)
-    throw new UnavailableError('event log write failed', { cause: result.first_error });
-};
-
 /** A changefeed on the head document, used only to wake readers; reopened after errors. */
 const startWakeFeed = (conn: Connection, appended: EventEmitter, isClosed: () => boolean) => {
   let cursor: { close(): Promise<void> } | undefined;
@@ -805,22 +657,3 @@ const startWakeFeed = (conn: Connection, appended: EventEmitter, isClosed: () =>
     },
   };
 };
-
-/** Applies an event filter to a query over the events table. */
-const filtered = <Q extends RStream<EventDoc>>(query: Q, filter: EventFilter | undefined): Q => {
-  let result = query;
-  if (filter?.types !== undefined) {
-    const types = [...filter.types];
-    result = result.filter((e: RDatum<EventDoc>) => r.expr(types).contains(e('type')));
-  }
-  if (filter?.streamPrefix !== undefined) {
-    const pattern = `^${escapeRegExp(filter.streamPrefix)}`;
-    result = result.filter((e: RDatum<EventDoc>) => e('stream').match(pattern).ne(null));
-  }
-  return result;
-};
-
-// The driver types r.desc as `any`; this is the one place that says what it is.
-const descending = (index: string) => r.desc(index) as unknown as string;
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
