@@ -464,6 +464,27 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     },
   );
 
+  // Command reads asked at once go to the server as one: a decider asks for every command of
+  // its batch, and a hundred single reads cost the server far more than one of a hundred keys.
+  const readCommands = keyedBatcher(
+    (commandId: string) => commandId,
+    MAX_COMMITS_PER_CLAIM,
+    async (commandIds) => {
+      const docs: EventDoc[] = await eventsTable
+        .getAll(r.args(commandIds), { index: 'commandId' })
+        .orderBy('id')
+        .run(conn, MAJORITY);
+      const byCommand = new Map<string, RecordedEvent[]>();
+      for (const event of docs.map(fromDoc)) {
+        const id = event.metadata.commandId;
+        const theirs = byCommand.get(id);
+        if (theirs === undefined) byCommand.set(id, [event]);
+        else theirs.push(event);
+      }
+      return commandIds.map((id) => byCommand.get(id) ?? []);
+    },
+  );
+
   // The version this instance last saw each stream at (its appends, its reads). A stream never
   // goes back, and the commit after version N is keyed on N, so an append that expects exactly
   // what was seen needs no read first: if the stream moved on, its insert collides.
@@ -566,11 +587,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const unwritten = [...beingWritten.values()]
         .flat()
         .filter((event) => event.metadata.commandId === commandId);
-      const docs = await eventsTable
-        .getAll(commandId, { index: 'commandId' })
-        .orderBy('id')
-        .run(conn, MAJORITY);
-      const events = new Map(docs.map((doc) => [doc.id, fromDoc(doc)]));
+      const events = new Map((await readCommands(commandId)).map((e) => [e.position, e]));
       for (const event of unwritten)
         if (!events.has(event.position)) events.set(event.position, structuredClone(event));
       return [...events.values()].sort((a, b) => a.position - b.position);

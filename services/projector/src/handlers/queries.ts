@@ -33,6 +33,17 @@ export const serveQueries = (
       throw new UnavailableError(`the read model has not reached position ${atLeast} yet`);
     }
   };
+  /**
+   * What `find` finds, looked for once more after the model has applied all that the log held
+   * when it was missing: a client that was told a thing was made finds it at once, even while
+   * the model is behind (a lookup with no `atLeast` does not wait otherwise).
+   */
+  const findOnceCaughtUp = async <T>(find: () => T | undefined): Promise<T | undefined> => {
+    const found = find();
+    if (found !== undefined) return found;
+    await model.reached(await log.head(), WAIT_MS);
+    return find();
+  };
   const withQuota = (account: Account): AccountWithQuota => ({
     ...account,
     quota: quotaOf(model.accounts.limitsOf(account.id), account.role, quotaDefaults),
@@ -51,7 +62,7 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast, idOrUsername }) => {
         await caughtUp(atLeast);
-        const account = model.accounts.find(idOrUsername);
+        const account = await findOnceCaughtUp(() => model.accounts.find(idOrUsername));
         if (account === undefined) throw new NotFoundError(`no account ${idOrUsername}`);
         return withQuota(account);
       },
@@ -112,7 +123,11 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast, idOrPrefix, owner }) => {
         await caughtUp(atLeast);
-        const { found, candidates } = model.containers.find(idOrPrefix, owner);
+        const matches = () => {
+          const match = model.containers.find(idOrPrefix, owner);
+          return match.found !== undefined || match.candidates.length > 0 ? match : undefined;
+        };
+        const { found, candidates } = (await findOnceCaughtUp(matches)) ?? { candidates: [] };
         if (found !== undefined) return found;
         if (candidates.length === 0) throw new NotFoundError(`no container ${idOrPrefix}`);
         throw new ConflictError(
@@ -136,7 +151,7 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast, id, owner }) => {
         await caughtUp(atLeast);
-        const group = model.containers.group(id, owner);
+        const group = await findOnceCaughtUp(() => model.containers.group(id, owner));
         if (group === undefined) throw new NotFoundError(`no group ${id}`);
         return group;
       },
@@ -156,7 +171,7 @@ export const serveQueries = (
       service: SERVICE,
       handle: async ({ atLeast, id }) => {
         await caughtUp(atLeast);
-        const engine = model.engines.get(id);
+        const engine = await findOnceCaughtUp(() => model.engines.get(id));
         if (engine === undefined) throw new NotFoundError(`no engine ${id}`);
         return usage.of(engine);
       },
