@@ -51,6 +51,10 @@ beforeAll(async () => {
       BERTH_DEFAULT_QUOTA_CPUS: '1000',
       BERTH_DEFAULT_QUOTA_MEMORY_MB: '1000000',
       BERTH_USAGE_INTERVAL_MS: '0',
+      // Nor about heartbeats: three Docker daemons creating 200 containers on two cores may
+      // take longer than the default 800 ms to answer a ping, twice, and an engine counted
+      // unhealthy for a moment leaves the last runs no room.
+      BERTH_HEARTBEAT_TIMEOUT_MS: '3000',
     },
   });
   const token = await login(cluster.apiUrls[0] ?? '', 'admin', cluster.adminPassword);
