@@ -126,9 +126,7 @@ export const logQueries = (conn: Connection) => {
         r.table('commits').insert(placed, { conflict: 'update', durability }),
       ])
       .run(conn)) as unknown as WriteResult[];
-    const failed = results.find((result) => result.errors > 0);
-    if (failed !== undefined)
-      throw new UnavailableError('event log write failed', { cause: failed.first_error });
+    results.forEach(assertWritten);
   };
 
   /** Takes written claims off the head; those already gone are no matter. */
@@ -159,6 +157,45 @@ export const logQueries = (conn: Connection) => {
     return events === pending.to - pending.from + 1 && unplaced === 0;
   };
 
+  /** Events from `from` to `upTo` in order, narrowed by `filter`, at most `limit`. */
+  const eventsFrom = async (
+    from: number,
+    upTo: number,
+    filter?: EventFilter,
+    limit = Infinity,
+  ): Promise<EventDoc[]> => {
+    const query = filtered(eventsTable.between(from, upTo + 1).orderBy({ index: 'id' }), filter);
+    return (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
+  };
+
+  /** Events up to `upTo`, newest first, narrowed by `filter`, at most `limit`. */
+  const eventsBackFrom = async (
+    upTo: number,
+    filter?: EventFilter,
+    limit = Infinity,
+  ): Promise<EventDoc[]> => {
+    const query = filtered(
+      eventsTable.between(1, upTo + 1).orderBy({ index: descending('id') }),
+      filter,
+    );
+    return (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
+  };
+
+  /** The events of several commands at once, in order. */
+  const eventsOfCommands = async (commandIds: string[]): Promise<EventDoc[]> =>
+    eventsTable
+      .getAll(r.args(commandIds), { index: 'commandId' })
+      .orderBy('id')
+      .run(conn, MAJORITY);
+
+  /** Commits stored before `before` (ms) that no claim has given positions yet, oldest first. */
+  const unsequencedBefore = async (before: number): Promise<Commit[]> =>
+    commits
+      .getAll(true, { index: 'unsequenced' })
+      .filter((c: RDatum<Commit>) => c('createdAt').lt(before))
+      .orderBy('createdAt')
+      .run(conn, MAJORITY);
+
   /** Makes every soft write to the events and commits durable, whoever made it. */
   const syncTables = async () => {
     await Promise.all([eventsTable.sync().run(conn), commits.sync().run(conn)]);
@@ -174,20 +211,24 @@ export const logQueries = (conn: Connection) => {
     release,
     isWritten,
     syncTables,
+    eventsFrom,
+    eventsBackFrom,
+    eventsOfCommands,
+    unsequencedBefore,
   };
 };
 
-export const checkWrite = async (write: Promise<{ errors: number; first_error?: string }>) => {
-  const result = await write;
+/** Throws when a write reports an error. */
+export const assertWritten = (result: { errors: number; first_error?: string }) => {
   if (result.errors > 0)
     throw new UnavailableError('event log write failed', { cause: result.first_error });
 };
 
+export const checkWrite = async (write: Promise<{ errors: number; first_error?: string }>) =>
+  assertWritten(await write);
+
 /** Applies an event filter to a query over the events table. */
-export const filtered = <Q extends RStream<EventDoc>>(
-  query: Q,
-  filter: EventFilter | undefined,
-): Q => {
+const filtered = <Q extends RStream<EventDoc>>(query: Q, filter: EventFilter | undefined): Q => {
   let result = query;
   if (filter?.types !== undefined) {
     const types = [...filter.types];
@@ -201,6 +242,6 @@ export const filtered = <Q extends RStream<EventDoc>>(
 };
 
 // The driver types r.desc as `any`; this is the one place that says what it is.
-export const descending = (index: string) => r.desc(index) as unknown as string;
+const descending = (index: string) => r.desc(index) as unknown as string;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,7 @@
 import { r, type Connection, type RDatum } from 'rethinkdb-ts';
-import { GENESIS_HASH } from './hash-chain.js';
-import { HEAD } from './rethinkdb-documents.js';
+import { GENESIS_HASH, type ChainKey } from './hash-chain.js';
+import { chainAll, HEAD, type Head, type LegacyHead, type Pending } from './rethinkdb-documents.js';
+import { checkWrite, logQueries } from './rethinkdb-queries.js';
 
 /** Creates the database, tables and indexes when missing; safe when several instances race. */
 export const ensureSchema = async (conn: Connection, db: string) => {
@@ -38,4 +39,32 @@ export const ensureSchema = async (conn: Connection, db: string) => {
       { conflict: (_id, old, _new) => old },
     )
     .run(conn);
+};
+
+/**
+ * A head left by a version before claims were pipelined holds at most one claim, and its hash
+ * is set on release: that claim is finished, and the head takes today's shape. (Instances of
+ * both versions must not run at once.)
+ */
+export const upgradeHead = async (conn: Connection, key: ChainKey) => {
+  const store = logQueries(conn);
+  const head = (await store.readHead()) as Head | LegacyHead;
+  if (Array.isArray(head.pending)) return;
+  let tip = head.hash;
+  if (head.pending !== null) {
+    const pending: Pending = { ...head.pending, to: head.position };
+    const ordered = await store.readCommits(pending.commits);
+    const recorded = chainAll(key, ordered, pending.from, pending.prevHash);
+    await store.writeClaim(pending, ordered, recorded, 'hard');
+    tip = recorded.flat().at(-1)?.hash ?? tip;
+  }
+  await checkWrite(
+    r
+      .table<Head>('meta')
+      .get(HEAD)
+      .update((h: RDatum<Head | null>) =>
+        r.branch(h('pending').typeOf().eq('ARRAY'), {}, { pending: [], hash: tip }),
+      )
+      .run(conn),
+  );
 };

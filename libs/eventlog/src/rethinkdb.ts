@@ -18,12 +18,12 @@ import {
   type Commit,
   type EventDoc,
   type Head,
-  type LegacyHead,
   type Pending,
   type StoredEvent,
 } from './rethinkdb-documents.js';
-import { checkWrite, descending, filtered, logQueries, MAJORITY } from './rethinkdb-queries.js';
-import { ensureSchema } from './rethinkdb-schema.js';
+import { assertWritten, logQueries } from './rethinkdb-queries.js';
+import { ensureSchema, upgradeHead } from './rethinkdb-schema.js';
+import { startWakeFeed } from './rethinkdb-wake-feed.js';
 
 export type RethinkEventLogOptions = {
   host: string;
@@ -84,6 +84,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     silent: true,
   });
   await ensureSchema(conn, options.db);
+  await upgradeHead(conn, options.key);
 
   const pollMs = options.pollIntervalMs ?? 1000;
   const orphanAfterMs = options.orphanAfterMs ?? 5000;
@@ -91,7 +92,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   let closed = false;
 
   const commits = r.table<Commit>('commits');
-  const eventsTable = r.table<EventDoc>('events');
   const meta = r.table<Head>('meta');
   const store = logQueries(conn);
 
@@ -265,8 +265,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   /** Takes in what the compare-and-set did: true when the claim was made. */
   const claimed = (plan: PlannedClaim, result: WriteResult | null): boolean => {
     if (result === null) return false;
-    if (result.errors > 0)
-      throw new UnavailableError('event log write failed', { cause: result.first_error });
+    assertWritten(result);
     if (result.replaced !== 1) {
       known = undefined; // someone else claimed since
       return false;
@@ -360,44 +359,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     (await ownAppends.get(id)?.catch(() => undefined)) ?? beingWritten.get(id) ?? sequence({ id });
 
   const sequenceOrphans = async () => {
-    const orphans = await commits
-      .getAll(true, { index: 'unsequenced' })
-      .filter((c: RDatum<Commit>) => c('createdAt').lt(Date.now() - orphanAfterMs))
-      .orderBy('createdAt')
-      .run(conn, MAJORITY);
+    const orphans = await store.unsequencedBefore(Date.now() - orphanAfterMs);
     for (const orphan of orphans) await sequenceStored(orphan.id);
   };
   const sweeper = setInterval(() => {
     sequenceOrphans().catch(() => undefined); // retried on the next tick
   }, orphanAfterMs);
   sweeper.unref();
-
-  /**
-   * A head left by a version before claims were pipelined holds at most one claim, and its hash
-   * is set on release: that claim is finished, and the head takes today's shape. (Instances of
-   * both versions must not run at once.)
-   */
-  const upgradeLegacyHead = async () => {
-    const head = (await store.readHead()) as Head | LegacyHead;
-    if (Array.isArray(head.pending)) return;
-    let tip = head.hash;
-    if (head.pending !== null) {
-      const pending: Pending = { ...head.pending, to: head.position };
-      const ordered = await store.readCommits(pending.commits);
-      const recorded = chainAll(options.key, ordered, pending.from, pending.prevHash);
-      await store.writeClaim(pending, ordered, recorded, 'hard');
-      tip = recorded.flat().at(-1)?.hash ?? tip;
-    }
-    await checkWrite(
-      meta
-        .get(HEAD)
-        .update((h: RDatum<Head | null>) =>
-          r.branch(h('pending').typeOf().eq('ARRAY'), {}, { pending: [], hash: tip }),
-        )
-        .run(conn),
-    );
-  };
-  await upgradeLegacyHead();
 
   const wakeFeed = startWakeFeed(conn, appended, () => closed);
 
@@ -411,8 +379,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     if (from > upTo) return { events: [], scannedTo: Math.max(upTo, from - 1) };
     const page = await shared?.page(from, upTo, limit, filter);
     if (page !== undefined) return page;
-    const query = filtered(eventsTable.between(from, upTo + 1).orderBy({ index: 'id' }), filter);
-    const docs = await (Number.isFinite(limit) ? query.limit(limit) : query).run(conn, MAJORITY);
+    const docs = await store.eventsFrom(from, upTo, filter, limit);
     const last = docs[docs.length - 1];
     return {
       events: docs.map(fromDoc),
@@ -421,12 +388,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   };
 
   const sharedPages = new SharedPages(async (from, to) =>
-    (
-      await eventsTable
-        .between(from, to + 1)
-        .orderBy({ index: 'id' })
-        .run(conn, MAJORITY)
-    ).map(fromDoc),
+    (await store.eventsFrom(from, to)).map(fromDoc),
   );
 
   // Commits waiting in this instance go to the server together, in one query that stores them
@@ -470,10 +432,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     (commandId: string) => commandId,
     MAX_COMMITS_PER_CLAIM,
     async (commandIds) => {
-      const docs: EventDoc[] = await eventsTable
-        .getAll(r.args(commandIds), { index: 'commandId' })
-        .orderBy('id')
-        .run(conn, MAJORITY);
+      const docs = await store.eventsOfCommands(commandIds);
       const byCommand = new Map<string, RecordedEvent[]>();
       for (const event of docs.map(fromDoc)) {
         const id = event.metadata.commandId;
@@ -571,15 +530,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async readBackward(beforePosition = Infinity, readOptions = {}) {
       const upTo = Math.min(beforePosition - 1, await frontier());
       if (upTo < 1) return [];
-      const query = filtered(
-        eventsTable.between(1, upTo + 1).orderBy({ index: descending('id') }),
-        readOptions.filter,
-      );
-      const limit = readOptions.limit ?? Infinity;
-      const docs: EventDoc[] = await (Number.isFinite(limit) ? query.limit(limit) : query).run(
-        conn,
-        MAJORITY,
-      );
+      const docs = await store.eventsBackFrom(upTo, readOptions.filter, readOptions.limit);
       return docs.map(fromDoc);
     },
     async readCommand(commandId) {
@@ -618,10 +569,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       let last: EventDoc | undefined;
       const pageSize = 10_000;
       for (let from = 1; from <= upTo; from += pageSize) {
-        const docs = await eventsTable
-          .between(from, Math.min(from + pageSize, upTo + 1))
-          .orderBy({ index: 'id' })
-          .run(conn, MAJORITY);
+        const docs = await store.eventsFrom(from, Math.min(from + pageSize - 1, upTo));
         for (const doc of docs) {
           const event = fromDoc(doc);
           const failure = verifier.next(event, canonicalJson(event.data));
@@ -646,31 +594,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       await releaseNow().catch(() => undefined);
       await wakeFeed.stop();
       await conn.close();
-    },
-  };
-};
-
-/** A changefeed on the head document, used only to wake readers; reopened after errors. */
-const startWakeFeed = (conn: Connection, appended: EventEmitter, isClosed: () => boolean) => {
-  let cursor: { close(): Promise<void> } | undefined;
-  const run = async () => {
-    while (!isClosed()) {
-      try {
-        const feed = await r.table('meta').get(HEAD).changes().run(conn);
-        cursor = feed;
-        if (isClosed()) break; // closed while the feed was opening
-        for await (const _change of feed as AsyncIterable<unknown>) appended.emit('appended');
-      } catch {
-        // The poll interval covers the gap until the feed is back.
-      }
-      if (!isClosed()) await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-    }
-  };
-  const done = run();
-  return {
-    async stop() {
-      await cursor?.close().catch(() => undefined);
-      await done.catch(() => undefined);
     },
   };
 };
