@@ -137,7 +137,14 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
       hosts.map(async (h) => (await dockerContainers(h.dockerUrl, 'berth.container')).length),
     );
     console.log(`in Docker per host: ${perHost.join(' ')}`);
-    for (const p of cluster.processes.filter((p) => /executor|scheduler/.test(p.name)))
+    const listed = (await (apis[0] as (typeof apis)[number]).get<Container[]>('/api/containers'))
+      .body;
+    const byEngineAndState = listed.reduce<Record<string, number>>((count, c) => {
+      const key = `${c.engine} ${c.state}`;
+      return { ...count, [key]: (count[key] ?? 0) + 1 };
+    }, {});
+    console.log(`in the read model: ${JSON.stringify(byEngineAndState)}`);
+    for (const p of cluster.processes.filter((p) => /executor|scheduler|registry/.test(p.name)))
       console.log(p.name, p.child.output().slice(-3000));
     throw error;
   });

@@ -11,6 +11,8 @@ const PREFIX = 'berth-executor/';
 const FENCE_MARGIN_MS = 500;
 const RETRY_MS = 1000;
 const CLAIMS_AT_ONCE = 16;
+/** The sweep's period is this share of the lease's ttl: a missed delete costs at most that. */
+const SWEEPS_PER_TTL = 2;
 
 /**
  * Which executor instance works which engine. Each instance keeps one etcd lease, and holds the
@@ -18,6 +20,10 @@ const CLAIMS_AT_ONCE = 16;
  * while nobody holds it (a transaction on its create revision). When an instance dies, its lease
  * ends after `ttlSeconds`, etcd deletes its keys, and the others, which watch the prefix, race
  * for them. One lease and one watch per instance however many engines it works.
+ *
+ * The watch is the fast path, not the only one: a watch stream whose etcd member died can stall
+ * without a word (etcd3's watchers do not always recover), so every half ttl one read of the
+ * prefix shows the engines nobody holds, and this instance claims those it wants.
  *
  * Fencing: an instance stops working its engines as soon as its lease may have ended — when no
  * keepalive sent in the last `ttlSeconds` (less a margin) was answered, or when it sees its key
@@ -157,6 +163,26 @@ export const engineOwnership = (
     });
   };
 
+  const sweep = setInterval(
+    () => {
+      if (stopped || wanted.size === owned.size) return;
+      etcd
+        .getAll()
+        .prefix(PREFIX)
+        .keys()
+        .then((keys) => {
+          const held = new Set(keys);
+          for (const engine of wanted)
+            if (!owned.has(engine) && !held.has(PREFIX + engine)) claimSoon(engine);
+        })
+        .catch((error: unknown) =>
+          logger.debug({ err: error }, 'could not sweep engine ownership'),
+        );
+    },
+    Math.max(250, (ttlSeconds * 1000) / SWEEPS_PER_TTL),
+  );
+  sweep.unref();
+
   return {
     owns: (engine: string) => owned.has(engine),
     want: (engine: string) => {
@@ -179,6 +205,7 @@ export const engineOwnership = (
     stop: async () => {
       stopped = true;
       clearInterval(fence);
+      clearInterval(sweep);
       wanted.clear();
       owned.clear();
       await (await watcher?.catch(() => undefined))?.cancel().catch(() => undefined);
