@@ -12,13 +12,25 @@ export type PageSource = {
   readPage(from: number, limit: number, filter: EventFilter | undefined): Promise<Page>;
   /** Resolves once events after `position` may exist, after a poll interval, or on abort. */
   waitForAppend(position: number, signal: AbortSignal): Promise<void>;
+  /** Whether the log was closed: a read that fails then ends the feed. */
+  closed(): boolean;
 };
 
 const DEFAULT_BATCH = 1000;
+/** How long a feed whose read failed waits before it reads the same page again. */
+const RETRY_MS = 1000;
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 
 /**
  * Catch-up then live, page by page. A page only ever covers positions that are complete
- * (the adapter's frontier), so a reader can never pass over an event committed late.
+ * (the adapter's frontier), so a reader can never pass over an event committed late. A read
+ * that fails (the store away a moment) is tried again from the same position until the log is
+ * closed: a feed that ended on it would leave its follower deaf without a word.
  */
 export const follow = (
   source: PageSource,
@@ -40,7 +52,15 @@ export const follow = (
         // one process, each woken by the same append) would otherwise hold the loop together.
         await new Promise((resolve) => setImmediate(resolve));
         if (abort.signal.aborted) return done();
-        const page = await source.readPage(nextPosition, batchSize, options.filter);
+        let page: Page;
+        try {
+          page = await source.readPage(nextPosition, batchSize, options.filter);
+        } catch (error) {
+          if (source.closed()) return done();
+          options.onError?.(error);
+          await pause(RETRY_MS, abort.signal);
+          continue;
+        }
         buffer = page.events;
         index = 0;
         nextPosition = page.scannedTo + 1;

@@ -25,7 +25,12 @@ export type VerifyResult =
 export type Anchor = { position: number; hash: string };
 
 export type ReadOptions = { filter?: EventFilter; limit?: number };
-export type SubscribeOptions = { filter?: EventFilter; batchSize?: number };
+export type SubscribeOptions = {
+  filter?: EventFilter;
+  batchSize?: number;
+  /** Told of a failed read; the subscription reads the same page again a moment later. */
+  onError?: (error: unknown) => void;
+};
 
 /** An endless catch-up-then-live feed; `close()` ends the iteration. */
 export interface Subscription extends AsyncIterable<RecordedEvent> {

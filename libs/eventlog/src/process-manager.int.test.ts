@@ -44,7 +44,7 @@ it('reports as lag the events of its filter it has not reacted to yet, not other
     { types: ['Watched'] },
     () => undefined,
     () => blocked, // the first reaction waits, so the rest queue up behind it
-    'test-pm',
+    { name: 'test-pm' },
   );
   await follower.caughtUp;
   await log.append('other', 0, events('Unwatched', 50));
@@ -84,5 +84,28 @@ it('freshens commands that ask together with one read, and never misses an earli
   await log.append('fresh', 5, events('Fresh', 2));
   await follower.freshen();
   expect(seen.slice(-2)).toEqual([head + 1, head + 2]);
+  await follower.stop();
+});
+
+it('catches up after its first reads failed, then reacts to every later event once, in order', async () => {
+  const failures: unknown[] = [];
+  let headFailures = 2;
+  // The real log, whose head cannot be read at first, as when its store is away a moment.
+  const flaky = {
+    ...log,
+    head: () => (headFailures-- > 0 ? Promise.reject(new Error('store away')) : log.head()),
+  };
+  const reacted: number[] = [];
+  const follower = catchUpThenReact(
+    flaky,
+    { types: ['Flaky'] },
+    () => undefined,
+    (event) => (reacted.push(event.position), Promise.resolve()),
+    { onError: (error) => failures.push(error) },
+  );
+  await follower.caughtUp;
+  expect(failures).toHaveLength(2);
+  const { positions } = await log.append('flaky', 0, events('Flaky', 3));
+  await expect.poll(() => reacted, { timeout: 5000 }).toEqual(positions);
   await follower.stop();
 });

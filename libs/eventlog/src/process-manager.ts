@@ -5,6 +5,15 @@ import type { EventFilter, EventLog } from './port.js';
 const PAGE = 5000;
 /** Lag is counted up to this many events: past it, the number only says "far behind". */
 const LAG_COUNT_LIMIT = 10_000;
+/** How long a follower whose catch-up read failed waits before it reads again. */
+const RETRY_MS = 1000;
+
+export type FollowerOptions = {
+  /** Reports lag as `berth_follower_lag_events{follower=name}`. */
+  name?: string;
+  /** Told of a failed read; the follower reads again from where it was a moment later. */
+  onError?: (error: unknown) => void;
+};
 
 export type Follower = {
   /** Resolves once every event up to the head at start has been folded. */
@@ -17,14 +26,16 @@ export type Follower = {
 /**
  * Folds the log from the start into `apply`, then calls `react` for each new event after it:
  * a process manager decides on the present, never re-acts to history. `react` must not throw.
- * `name` reports its lag as `berth_follower_lag_events`: the events of its filter not yet handled.
+ * A read that fails (the store away a moment) is tried again from where it was, never given up:
+ * a follower that stopped would leave its service deaf to the log without a word.
+ * Its lag is the events of its filter not yet handled.
  */
 export const catchUpThenReact = (
   log: EventLog,
   filter: EventFilter,
   apply: (event: RecordedEvent) => void,
   react: (event: RecordedEvent) => Promise<void>,
-  name?: string,
+  { name, onError = () => undefined }: FollowerOptions = {},
 ): Follower => {
   let stopped = false;
   let subscription: ReturnType<EventLog['subscribe']> | undefined;
@@ -62,12 +73,22 @@ export const catchUpThenReact = (
   };
 
   const running = (async () => {
-    const head = await log.head();
-    await readUpTo(head);
+    let head: number | undefined;
+    while (!stopped && head === undefined) {
+      try {
+        const now = await log.head();
+        await readUpTo(now);
+        head = now;
+      } catch (error) {
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+    if (head === undefined) return; // stopped before it caught up
     handled = applied;
     markCaughtUp();
     if (stopped) return;
-    subscription = log.subscribe(head + 1, { filter });
+    subscription = log.subscribe(head + 1, { filter, onError });
     for await (const event of subscription) {
       applyOnce(event);
       await react(event);

@@ -558,6 +558,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
               pollMs,
               signal,
             }),
+          closed: () => closed,
         },
         fromPosition,
         subscribeOptions,

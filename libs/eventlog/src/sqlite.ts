@@ -280,6 +280,7 @@ export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => 
               pollMs,
               signal,
             }),
+          closed: () => !db.open,
         },
         fromPosition,
         subscribeOptions,

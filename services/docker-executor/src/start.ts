@@ -119,7 +119,10 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     { types: [...VIEWED_TYPES, 'RouteChanged'] },
     (e) => (view.apply(e), drains.apply(e)),
     react,
-    'docker-executor',
+    {
+      name: 'docker-executor',
+      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+    },
   );
   await follower.caughtUp;
   for (const engine of view.engines.keys()) ownership.want(engine);

@@ -40,7 +40,10 @@ export type HeartbeatDeps = {
 export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) => {
   const settings = { ...DEFAULT_HEARTBEAT, ...config };
   const engines = new WatchedEngines();
-  const subscription = log.subscribe(1, { filter: { types: WATCHED_TYPES } });
+  const subscription = log.subscribe(1, {
+    filter: { types: WATCHED_TYPES },
+    onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+  });
 
   const record = async (engine: WatchedEngine, result: ProbeResult) => {
     const status = result.ok ? 'healthy' : 'unhealthy';

@@ -55,7 +55,10 @@ export const start = async ({
     saveCheckpoint(checkpointFile, model.snapshot(), lastHash);
     savedAt = model.position;
   };
-  const subscription = log.subscribe(model.position + 1, { batchSize: 5000 });
+  const subscription = log.subscribe(model.position + 1, {
+    batchSize: 5000,
+    onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+  });
   const untrack = trackFollower('projector', async () => (await log.head()) - model.position);
   const following = (async () => {
     for await (const event of subscription) {

@@ -148,7 +148,10 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
     { types: ROUTE_VIEW_TYPES },
     (e) => view.apply(e),
     () => (void wanted(), Promise.resolve()),
-    'router',
+    {
+      name: 'router',
+      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+    },
   );
   await follower.caughtUp;
   await wanted();

@@ -40,7 +40,10 @@ export const start = async ({ nc, log, logger, quotaDefaults, secretKey }: Sched
       quotas.apply(event);
     },
     reactions.react,
-    'scheduler',
+    {
+      name: 'scheduler',
+      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+    },
   );
   await follower.caughtUp;
   const commands = serveScheduleCommands(nc, schedule, view, quotas, follower.freshen, secretKey);
