@@ -273,6 +273,12 @@ const benchOn = async (store: Store): Promise<number> => {
         burst.map(({ group }) => api('POST', `/api/groups/${group}/scale?count=0`)),
       );
       await until('burst removed', () => hollowContainers(false) === 0);
+      // The next round starts on a settled cluster: every removal recorded, not still written.
+      await until('burst recorded removed', async () =>
+        (await api<{ state: string }[]>('GET', '/api/containers')).every(
+          (c) => c.state === 'destroyed',
+        ),
+      );
     }
     const burstSeconds = [...rounds].sort((a, b) => a - b)[BURST_ROUNDS >> 1] ?? NaN;
     row(
