@@ -92,8 +92,9 @@ describe('logs', () => {
     );
 
     // Twice: the first answer also sizes the heap the way any busy process is sized (V8
-    // collects garbage lazily); the second shows what one more answer costs. Holding the output
-    // would cost its size every time.
+    // collects garbage lazily: the copies of each chunk on its way through executor, NATS and
+    // API, 29–38 MB for this answer on the same code from one run to the next); the second shows
+    // what one more answer costs. Holding the output would cost its size every time.
     const measured = [];
     for (const round of ['first', 'second']) {
       const rssBefore = procStatus('VmRSS');
@@ -112,7 +113,7 @@ describe('logs', () => {
     }
     const [first, second] = measured;
     const capped = second?.answer ?? { status: 0, bytes: 0, last: '' };
-    expect(first?.growth).toBeLessThan(OUTPUT_BYTES * 1.5);
+    expect(first?.growth).toBeLessThan(OUTPUT_BYTES * 2);
     expect(second?.growth).toBeLessThan(OUTPUT_BYTES / 4);
     expect(capped.status).toBe(200);
     expect(capped.bytes).toBeGreaterThan(MAX_BYTES);
