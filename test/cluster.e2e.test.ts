@@ -124,6 +124,12 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
     (count, a) => ({ ...count, [a.status]: (count[a.status] ?? 0) + 1 }),
     {},
   );
+  if (statuses[202] !== RUNS) {
+    const engines = (await (apis[0] as (typeof apis)[number]).get<Engine[]>('/api/engines')).body;
+    console.log(`engines now: ${JSON.stringify(engines.map((e) => [e.id, e.health]))}`);
+    for (const p of cluster.processes.filter((p) => /registry|heartbeat/.test(p.name)))
+      console.log(p.name, p.child.output().slice(-3000));
+  }
   expect(statuses, JSON.stringify(settled.filter((a) => a.status !== 202).slice(0, 3))).toEqual({
     202: RUNS,
   });

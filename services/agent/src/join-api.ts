@@ -22,10 +22,14 @@ const post = async (url: string, body: JoinEngineBody) => {
   throw new Error(`join failed (HTTP ${response.status}): ${message}`);
 };
 
+/** How soon a failed renewal is tried again: three misses in a row would let the ttl run out. */
+const RETRY_MS = 1000;
+
 /**
  * Joins through Berth's API and joins again every third of the ttl, so the registration lives
- * as long as this agent does; if the agent dies it expires. The first join must succeed;
- * later failures (Berth restarting) are retried until the next renewal.
+ * as long as this agent does; if the agent dies it expires. The first join must succeed; a
+ * later one that fails (Berth restarting, one of its nodes lost) is tried again every second
+ * until it succeeds, rather than at the next renewal.
  */
 export const joinThroughApi = async (
   url: string,
@@ -37,15 +41,24 @@ export const joinThroughApi = async (
   const body = { token, ttlSeconds, ...facts };
   await post(url, body);
   logger.info({ url, id: facts.id, addr: facts.addr, ttlSeconds }, 'registered');
-  const timer = setInterval(
-    () => {
-      post(url, body).catch((error: unknown) => logger.warn({ err: error }, 'renewal failed'));
-    },
-    (ttlSeconds * 1000) / 3,
-  );
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const renewIn = (ms: number) => {
+    timer = setTimeout(() => {
+      post(url, body).then(
+        () => stopped || renewIn((ttlSeconds * 1000) / 3),
+        (error: unknown) => {
+          logger.warn({ err: error }, 'renewal failed; trying again');
+          if (!stopped) renewIn(RETRY_MS);
+        },
+      );
+    }, ms);
+  };
+  renewIn((ttlSeconds * 1000) / 3);
   return {
     stop: async () => {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       await post(url, { ...body, leaving: true });
     },
   };
