@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Container, Engine } from '@berth/contracts';
+import type { AuditEvent, Container, Engine, RunAccepted } from '@berth/contracts';
 import {
   addHealthyEngine,
   apiClient,
@@ -150,6 +150,22 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
       return { ...count, [key]: (count[key] ?? 0) + 1 };
     }, {});
     console.log(`in the read model: ${JSON.stringify(byEngineAndState)}`);
+    // What the log says of a few accepted runs that have nothing in Docker.
+    const docker = new Set((await allInDocker()).map((c) => c.Labels['berth.container']));
+    const missing = settled
+      .flatMap((a) => (a.status === 202 ? (a.body as RunAccepted).containers : []))
+      .filter((id) => !docker.has(id))
+      .slice(0, 3);
+    for (const id of missing) {
+      const events = (
+        await (apis[0] as (typeof apis)[number]).get<AuditEvent[]>(
+          `/api/events?container=${id}&count=20`,
+        )
+      ).body;
+      console.log(
+        `run ${id}: ${JSON.stringify(events.map((e) => [e.position, e.type, e.message]))}`,
+      );
+    }
     for (const p of cluster.processes.filter((p) => /executor|scheduler|registry/.test(p.name)))
       console.log(p.name, p.child.output().slice(-3000));
     throw error;
