@@ -14,5 +14,9 @@ export const createLogger = (service: string, level = 'info'): Logger =>
     },
   });
 
+/** What a follower of the event log says when a read failed and it reads again. */
+export const warnReadingAgain = (logger: Logger) => (error: unknown) =>
+  logger.warn({ err: error }, 'reading the log failed; reading again');
+
 export { exitOnSignals, keepServingOnStrayErrors } from './process.js';
 export { holdLargeHeapsNearLiveSet } from './heap.js';

@@ -6,7 +6,7 @@ import type { NatsConnection } from '@berth/bus';
 import { dockerClient, type TlsMaterial } from '@berth/docker';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
 import { newId } from '@berth/ids';
-import type { Logger } from '@berth/log';
+import { type Logger, warnReadingAgain } from '@berth/log';
 import { EngineWorker, type ExecutorSettings } from './engine-worker.js';
 import { ExecutorView, VIEWED_TYPES } from './executor-view.js';
 import { RouteDrains } from './route-drains.js';
@@ -121,7 +121,7 @@ export const start = async ({ nc, log, logger, etcd, secretKey, config = {} }: E
     react,
     {
       name: 'docker-executor',
-      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+      onError: warnReadingAgain(logger),
     },
   );
   await follower.caughtUp;

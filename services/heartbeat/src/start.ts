@@ -3,7 +3,7 @@ import type { SecretKey } from '@berth/auth';
 import { BerthError } from '@berth/errors';
 import type { EventLog } from '@berth/eventlog';
 import { newCommandId } from '@berth/ids';
-import type { Logger } from '@berth/log';
+import { type Logger, warnReadingAgain } from '@berth/log';
 import { berthMetrics } from '@berth/metrics';
 import { forEachBounded, probeEngine, type ProbeResult } from './probe.js';
 import { WATCHED_TYPES, WatchedEngines, type WatchedEngine } from './watched-engines.js';
@@ -42,7 +42,7 @@ export const start = ({ log, logger, secretKey, config = {} }: HeartbeatDeps) =>
   const engines = new WatchedEngines();
   const subscription = log.subscribe(1, {
     filter: { types: WATCHED_TYPES },
-    onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+    onError: warnReadingAgain(logger),
   });
 
   const record = async (engine: WatchedEngine, result: ProbeResult) => {

@@ -2,7 +2,7 @@ import { trackFollower } from '@berth/metrics';
 import type { NatsConnection } from '@berth/bus';
 import type { QuotaDefaults } from '@berth/contracts';
 import type { EventLog } from '@berth/eventlog';
-import type { Logger } from '@berth/log';
+import { type Logger, warnReadingAgain } from '@berth/log';
 import { anchorPeriodically, type Anchors } from './anchor.js';
 import { serveQueries } from './handlers/queries.js';
 import { followUsage } from './handlers/usage.js';
@@ -57,7 +57,7 @@ export const start = async ({
   };
   const subscription = log.subscribe(model.position + 1, {
     batchSize: 5000,
-    onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+    onError: warnReadingAgain(logger),
   });
   const untrack = trackFollower('projector', async () => (await log.head()) - model.position);
   const following = (async () => {

@@ -12,7 +12,7 @@ import { BerthError } from '@berth/errors';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
 import { newCommandId } from '@berth/ids';
 import { spawnChild, waitUntil } from '@berth/local-infra';
-import type { Logger } from '@berth/log';
+import { type Logger, warnReadingAgain } from '@berth/log';
 import { Backends } from './backends.js';
 import { renderConfig, type ProxyLayout } from './haproxy-config.js';
 import { ROUTE_VIEW_TYPES, RouteView, type Route } from './route-view.js';
@@ -150,7 +150,7 @@ export const start = async ({ log, etcd, logger, config }: RouterDeps) => {
     () => (void wanted(), Promise.resolve()),
     {
       name: 'router',
-      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+      onError: warnReadingAgain(logger),
     },
   );
   await follower.caughtUp;

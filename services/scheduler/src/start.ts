@@ -3,7 +3,7 @@ import type { SecretKey } from '@berth/auth';
 import type { NatsConnection } from '@berth/bus';
 import { streamHandler } from '@berth/decider';
 import { catchUpThenReact, type EventLog } from '@berth/eventlog';
-import type { Logger } from '@berth/log';
+import { type Logger, warnReadingAgain } from '@berth/log';
 import { ClusterView, VIEWED_TYPES } from './cluster-view.js';
 import { scheduleDecider } from './domain/schedule.js';
 import { serveScheduleCommands } from './handlers/commands.js';
@@ -42,7 +42,7 @@ export const start = async ({ nc, log, logger, quotaDefaults, secretKey }: Sched
     reactions.react,
     {
       name: 'scheduler',
-      onError: (error) => logger.warn({ err: error }, 'reading the log failed; reading again'),
+      onError: warnReadingAgain(logger),
     },
   );
   await follower.caughtUp;
