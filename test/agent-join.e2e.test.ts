@@ -122,3 +122,34 @@ it('admits an agent with the join token as a healthy engine that runs containers
   expect(await history()).toEqual(['EngineAdded', 'EngineRemoved']);
   await log.close();
 });
+
+it('answers 429 to repeated wrong join tokens from one address, and still admits the right one from it', async () => {
+  const join = (joinToken: string, extra: Record<string, unknown> = {}) =>
+    fetch(`${berth.url}/agents/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: joinToken,
+        id: 'host-limits',
+        addr: host.dockerUrl,
+        cpus: 1,
+        memory: 512,
+        ...extra,
+      }),
+    });
+  const statuses: number[] = [];
+  for (let i = 0; i < 40 && !statuses.includes(429); i++)
+    statuses.push((await join('berth-join-guess')).status);
+  expect(statuses.at(-1)).toBe(429);
+  expect(new Set(statuses.slice(0, -1))).toEqual(new Set([401]));
+
+  const right = await joinToken();
+  expect((await join(right)).status).toBe(202);
+  await within(10_000, 'host-limits joined', async () => {
+    return (await api.get('/api/engines/host-limits')).status === 200;
+  });
+  expect((await join(right, { leaving: true })).status).toBe(202);
+  await within(10_000, 'host-limits removed', async () => {
+    return (await api.get('/api/engines/host-limits')).status === 404;
+  });
+});

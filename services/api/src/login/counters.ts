@@ -11,18 +11,22 @@ const isConflict = (error: unknown) =>
 
 /**
  * The JetStream KV bucket that holds login counters for every api instance. A key that was not
- * written for `ttlMs` is pruned by JetStream (the bucket's max age); a bucket made earlier with
- * another TTL is changed to this one.
+ * written for `ttlMs` is pruned by JetStream (the bucket's max age). When the server is one of a
+ * NATS cluster the bucket keeps three replicas, so logins go on when one node dies (a cluster
+ * of fewer than three JetStream servers cannot hold it). A bucket made earlier with another TTL
+ * or replica count is changed to these.
  */
 export const openCounterBucket = async (nc: NatsConnection, ttlMs: number): Promise<KV> => {
-  const kv = await nc.jetstream().views.kv(BUCKET, { ttl: ttlMs, history: 1 });
+  const replicas = nc.info?.cluster === undefined ? 1 : 3;
+  const kv = await nc.jetstream().views.kv(BUCKET, { ttl: ttlMs, history: 1, replicas });
   const { streamInfo } = await kv.status();
-  if (streamInfo.config.max_age !== nanos(ttlMs)) {
+  if (streamInfo.config.max_age !== nanos(ttlMs) || streamInfo.config.num_replicas !== replicas) {
     const jsm = await nc.jetstreamManager();
-    // JetStream's duplicate window (2 min by default) may not outlast the max age.
     await jsm.streams.update(streamInfo.config.name, {
       max_age: nanos(ttlMs),
+      // JetStream's duplicate window (2 min by default) may not outlast the max age.
       duplicate_window: nanos(Math.min(ttlMs, 120_000)),
+      num_replicas: replicas,
     });
   }
   return kv;

@@ -15,7 +15,9 @@ type Env = { Variables: { session: Session } };
  * and its facts, and repeats that within its ttl to stay an engine. The token is checked here
  * (a wrong one is refused without touching etcd or the log, so anonymous callers cannot grow
  * either) and by the registry, which only ever sees a proof made from it. Guessing the token
- * meets the login limits: each try counts, per address and per (`join-token`, address).
+ * meets the login limits: each wrong try counts, per address and per (`join-token`, address).
+ * A right one is not counted: it is a 256-bit secret, so only wrong tries need a limit, and an
+ * agent's renewals must not wait on the counters (a NATS node dying can hold them for seconds).
  */
 export const agentRoutes = (
   app: Hono<Env>,
@@ -37,19 +39,21 @@ export const agentRoutes = (
 
   app.post('/agents/join', async (c) => {
     const { token, ttlSeconds, ...engine } = await jsonBody(c, JoinEngineBody);
-    const source = callerAddress(c, options.trustedProxies);
-    const waitMs = await options.guard.admit('join-token', source);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      c.header('Retry-After', String(seconds));
-      throw new RateLimitedError(`too many wrong join tokens; try again in ${seconds} s`);
-    }
-    if (!isJoinToken(key(), token))
+    if (!isJoinToken(key(), token)) {
+      const waitMs = await options.guard.admit(
+        'join-token',
+        callerAddress(c, options.trustedProxies),
+      );
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        c.header('Retry-After', String(seconds));
+        throw new RateLimitedError(`too many wrong join tokens; try again in ${seconds} s`);
+      }
       throw new UnauthenticatedError(
         'wrong join token (`berth engine join-token` prints the right one)',
         { field: 'token' },
       );
-    await options.guard.succeeded('join-token', source);
+    }
     const registration = { ...engine, proof: joinProof(token, engine) };
     await gateway.command('JoinEngine', { registration, ttlSeconds }, `agent:${engine.id}`);
     return c.json({ id: engine.id, ttlSeconds }, 202);
