@@ -6,7 +6,16 @@ import type { EventLog } from '@berth/eventlog';
 import { newCommandId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { EnginesInLog } from '../engines-in-log.js';
+import { newestState } from '../newest-state.js';
 import { decideEngine } from './commands.js';
+
+const parseRegistration = (value: string) => {
+  try {
+    return AgentRegistration.safeParse(JSON.parse(value));
+  } catch {
+    return { success: false as const };
+  }
+};
 
 /**
  * Turns agents' etcd registrations into engine events: a key put → EngineAdded (source agent),
@@ -16,7 +25,8 @@ import { decideEngine } from './commands.js';
  *
  * The watch is the fast path; every `sweepMs` one read of the prefix is the sure one, since a
  * watch stream whose etcd member died can stall without a word. Each key's etcd revision decides
- * which of the two saw the later state.
+ * which of the two saw the later state, and a change that could not be applied (Docker or the
+ * log busy) is tried again at the next sweep rather than forgotten.
  */
 export const followAgentRegistrations = async (
   etcd: Etcd3,
@@ -26,18 +36,9 @@ export const followAgentRegistrations = async (
   sweepMs = 5000,
 ) => {
   const metadata = (actor: string) => ({ commandId: newCommandId(), actor });
-  /** What each key said at its latest revision seen; `undefined`: deleted. */
-  const seen = new Map<string, { value: string | undefined; revision: bigint }>();
-  /** Records the state if it is newer than the one seen; says what it was before, or 'stale'. */
-  const see = (key: string, value: string | undefined, revision: bigint) => {
-    const before = seen.get(key);
-    if (before !== undefined && before.revision >= revision) return 'stale';
-    seen.set(key, { value, revision });
-    return before?.value;
-  };
 
   const registered = async (key: string, value: string) => {
-    const parsed = AgentRegistration.safeParse(JSON.parse(value));
+    const parsed = parseRegistration(value);
     if (!parsed.success)
       return logger.warn({ key: key.slice(0, 200) }, 'ignored a malformed agent registration');
     const { id, addr, cpus, memory, labels, leaving } = parsed.data;
@@ -82,59 +83,58 @@ export const followAgentRegistrations = async (
       metadata('system'),
     );
 
-  const guarded = (what: string, work: () => Promise<unknown>) =>
-    work().catch((error: unknown) =>
-      logger.warn({ err: error, what }, 'agent registration not applied'),
-    );
+  const registrations = newestState(
+    async (key, value) => {
+      const id = key.slice(AGENT_KEY_PREFIX.length);
+      if (value === undefined) {
+        await gone(id);
+        logger.info({ id }, 'agent registration gone');
+      } else {
+        await registered(key, value);
+        logger.info({ id }, 'agent registration applied');
+      }
+    },
+    (error, key) =>
+      logger.warn({ err: error, key: key.slice(0, 200) }, 'agent registration not applied yet'),
+  );
 
-  // Agents joining through the API put the same value again on every renewal: only a change is news.
-  const put = (key: string, value: string, revision: bigint, what: string) => {
-    const before = see(key, value, revision);
-    return before === 'stale' || before === value
-      ? Promise.resolve()
-      : guarded(what, () => registered(key, value));
-  };
-  const deleted = (key: string, revision: bigint, what: string) =>
-    see(key, undefined, revision) === 'stale'
-      ? Promise.resolve()
-      : guarded(what, () => gone(key.slice(AGENT_KEY_PREFIX.length)));
-
-  /** What etcd holds now, applied; a key seen before, absent now, was deleted meanwhile. */
-  const sweep = async (what: string) => {
+  /** What etcd holds now; a key present before, absent now, was deleted meanwhile. */
+  const sweep = async () => {
     const now = await etcd.getAll().prefix(AGENT_KEY_PREFIX).exec();
-    const current = new Set<string>();
-    const applied = now.kvs.map((kv) => {
-      current.add(kv.key.toString());
-      return put(kv.key.toString(), kv.value.toString(), BigInt(kv.mod_revision), what);
-    });
     const at = BigInt(now.header.revision);
-    for (const [key, { value }] of seen)
-      if (value !== undefined && !current.has(key)) applied.push(deleted(key, at, what));
-    await Promise.all(applied);
+    const current = new Set(now.kvs.map((kv) => kv.key.toString()));
+    const seen = registrations.present();
+    await Promise.all([
+      ...now.kvs.map((kv) =>
+        registrations.observe(kv.key.toString(), kv.value.toString(), BigInt(kv.mod_revision)),
+      ),
+      ...seen
+        .filter((key) => !current.has(key))
+        .map((key) => registrations.observe(key, undefined, at)),
+    ]);
+    await registrations.retry();
     return current;
   };
 
   // Start watching first, then reconcile with what etcd holds now, so nothing falls between.
   const watcher: Watcher = await etcd.watch().prefix(AGENT_KEY_PREFIX).create();
   watcher.on('put', (kv) => {
-    void put(kv.key.toString(), kv.value.toString(), BigInt(kv.mod_revision), 'put');
+    void registrations.observe(kv.key.toString(), kv.value.toString(), BigInt(kv.mod_revision));
   });
   watcher.on('delete', (kv) => {
-    void deleted(kv.key.toString(), BigInt(kv.mod_revision), 'delete');
+    void registrations.observe(kv.key.toString(), undefined, BigInt(kv.mod_revision));
   });
 
-  const current = await sweep('sync');
+  // Engines whose agents registered before this instance started and are gone now: a state
+  // older than any etcd shows, so a registration seen meanwhile wins.
+  const current = await sweep();
   for (const [id, state] of await new EnginesInLog(log).current()) {
-    if (
-      state.status === 'active' &&
-      state.engine.source === 'agent' &&
-      !current.has(AGENT_KEY_PREFIX + id)
-    ) {
-      await guarded('sync', () => gone(id));
-    }
+    const key = AGENT_KEY_PREFIX + id;
+    if (state.status === 'active' && state.engine.source === 'agent' && !current.has(key))
+      await registrations.observe(key, undefined, 0n);
   }
   const sweeping = setInterval(
-    () => void sweep('sweep').catch((error: unknown) => logger.debug({ err: error }, 'no sweep')),
+    () => void sweep().catch((error: unknown) => logger.debug({ err: error }, 'no sweep')),
     sweepMs,
   );
   sweeping.unref();
