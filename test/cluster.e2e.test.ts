@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AuditEvent, Container, Engine, RunAccepted } from '@berth/contracts';
 import {
   addHealthyEngine,
+  agentImageLogs,
   apiClient,
   dockerContainers,
   dockerReservations,
@@ -30,6 +31,7 @@ let hosts: TestHost[];
 let downHosts: () => Promise<void>;
 let cluster: Cluster;
 let apis: ReturnType<typeof apiClient>[];
+let agent: { host: TestHost; id: string };
 
 const allInDocker = async () =>
   (await Promise.all(hosts.map((h) => dockerContainers(h.dockerUrl, 'berth.container')))).flat();
@@ -65,12 +67,13 @@ beforeAll(async () => {
   const joinToken = (
     await (apis[0] as (typeof apis)[number]).get<{ token: string }>('/api/agents/join-token')
   ).body.token;
-  await runAgentImage(third, `berth:${cluster.runId}`, {
+  const agentId = await runAgentImage(third, `berth:${cluster.runId}`, {
     BERTH_URL: `http://${third.peerAddress}:${new URL(cluster.apiUrls[1] ?? '').port}`,
     BERTH_JOIN_TOKEN: joinToken,
     BERTH_AGENT_ID: `host-${third.index}`,
     BERTH_DOCKER_URL: third.dockerUrl,
   });
+  agent = { host: third, id: agentId };
   await within(60_000, 'the agent-joined host healthy', async () => {
     const engine = await (apis[0] as (typeof apis)[number]).get<Engine>(
       `/api/engines/host-${third.index}`,
@@ -129,6 +132,7 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
     console.log(`engines now: ${JSON.stringify(engines.map((e) => [e.id, e.health]))}`);
     for (const p of cluster.processes.filter((p) => /registry|heartbeat/.test(p.name)))
       console.log(p.name, p.child.output().slice(-3000));
+    console.log('agent', await agentImageLogs(agent.host, agent.id));
   }
   expect(statuses, JSON.stringify(settled.filter((a) => a.status !== 202).slice(0, 3))).toEqual({
     202: RUNS,
@@ -168,6 +172,7 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
     }
     for (const p of cluster.processes.filter((p) => /executor|scheduler|registry/.test(p.name)))
       console.log(p.name, p.child.output().slice(-3000));
+    console.log('agent', await agentImageLogs(agent.host, agent.id));
     throw error;
   });
   await new Promise((resolve) => setTimeout(resolve, 3000)); // nothing more appears

@@ -52,3 +52,13 @@ export const runAgentImage = async (
   );
   return stdout.trim();
 };
+
+/** The last lines an agent started by `runAgentImage` wrote: for a failing test to show. */
+export const agentImageLogs = async (host: { socket: string }, id: string) => {
+  const { stdout, stderr } = await run(
+    'docker',
+    ['-H', `unix://${host.socket}`, 'logs', '--tail', '40', id],
+    { timeout: 10_000 },
+  );
+  return stdout + stderr;
+};

@@ -3,7 +3,7 @@ import './provided.js';
 
 /** How to reach the run's nats-server (started once by the global setup, with a password). */
 export const natsAccess = () => inject('nats');
-export { runAgentImage, spawnAgent } from './agent.js';
+export { agentImageLogs, runAgentImage, spawnAgent } from './agent.js';
 export { underLoad, viaProxy, type Outcome } from './load.js';
 export { spawnBerth, type BerthProcess } from './berth-process.js';
 export { startTestHosts, type TestHost } from './test-hosts.js';

@@ -22,14 +22,16 @@ const post = async (url: string, body: JoinEngineBody) => {
   throw new Error(`join failed (HTTP ${response.status}): ${message}`);
 };
 
-/** How soon a failed renewal is tried again: three misses in a row would let the ttl run out. */
-const RETRY_MS = 1000;
+/** How often the agent looks whether a renewal is due, and the most attempts at once. */
+const TICK_MS = 1000;
+const MAX_ATTEMPTS_IN_FLIGHT = 3;
 
 /**
  * Joins through Berth's API and joins again every third of the ttl, so the registration lives
- * as long as this agent does; if the agent dies it expires. The first join must succeed; a
- * later one that fails (Berth restarting, one of its nodes lost) is tried again every second
- * until it succeeds, rather than at the next renewal.
+ * as long as this agent does; if the agent dies it expires. The first join must succeed. Once a
+ * renewal is due, a new attempt starts every second until one succeeds, without waiting for
+ * the slow ones (a request to a Berth node that just died hangs until its timeout): the
+ * registration's ttl runs from the last attempt that succeeded.
  */
 export const joinThroughApi = async (
   url: string,
@@ -39,26 +41,26 @@ export const joinThroughApi = async (
   logger: Logger,
 ) => {
   const body = { token, ttlSeconds, ...facts };
+  let renewedAt = Date.now(); // when the newest attempt that succeeded was sent
   await post(url, body);
   logger.info({ url, id: facts.id, addr: facts.addr, ttlSeconds }, 'registered');
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const renewIn = (ms: number) => {
-    timer = setTimeout(() => {
-      post(url, body).then(
-        () => stopped || renewIn((ttlSeconds * 1000) / 3),
-        (error: unknown) => {
-          logger.warn({ err: error }, 'renewal failed; trying again');
-          if (!stopped) renewIn(RETRY_MS);
-        },
-      );
-    }, ms);
-  };
-  renewIn((ttlSeconds * 1000) / 3);
+  const renewEveryMs = (ttlSeconds * 1000) / 3;
+  const inFlight = new Set<Promise<unknown>>();
+  const ticking = setInterval(() => {
+    if (Date.now() - renewedAt < renewEveryMs || inFlight.size >= MAX_ATTEMPTS_IN_FLIGHT) return;
+    const sentAt = Date.now();
+    const attempt = post(url, body).then(
+      () => (renewedAt = Math.max(renewedAt, sentAt)),
+      (error: unknown) => logger.warn({ err: error }, 'renewal failed; trying again'),
+    );
+    inFlight.add(attempt);
+    void attempt.finally(() => inFlight.delete(attempt));
+  }, TICK_MS);
   return {
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
+      clearInterval(ticking);
+      // A renewal landing after the goodbye would register the engine again.
+      await Promise.all(inFlight);
       await post(url, { ...body, leaving: true });
     },
   };
