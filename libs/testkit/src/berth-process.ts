@@ -1,11 +1,50 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parseSecretKey } from '@berth/auth';
 import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { freePort } from '@berth/local-infra';
+
+const docker = async (args: string[]) =>
+  (await promisify(execFile)('docker', args, { timeout: 60_000 })).stdout;
+
+/** Every container the log says was placed. */
+const placedContainers = async (log: EventLog) => {
+  const placed = new Set<string>();
+  for (let from = 1; ;) {
+    const page = await log.readAll(from, { filter: { types: ['ContainerPlaced'] }, limit: 1000 });
+    for (const event of page) placed.add((event.data as { container: string }).container);
+    const last = page.at(-1);
+    if (last === undefined) return placed;
+    from = last.position + 1;
+  }
+};
+/**
+ * Removes from this machine's Docker the containers a stopped Berth placed (its log says which):
+ * Berth leaves its replicas running when it stops, as it should, but a test must not.
+ */
+const removePlacedContainers = async (openLog: () => EventLog) => {
+  const log = openLog();
+  const placed = await placedContainers(log).finally(() => log.close());
+  if (placed.size === 0) return;
+  const listed = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    'label=berth.container',
+    '--format',
+    '{{.ID}} {{.Label "berth.container"}}',
+  ]);
+  const ids = listed
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, container]) => container !== undefined && placed.has(container))
+    .map(([id]) => id ?? '');
+  if (ids.length > 0) await docker(['rm', '-f', ...ids]);
+};
 
 export type BerthProcess = {
   url: string;
@@ -22,7 +61,7 @@ export type BerthProcess = {
   openLog: () => EventLog;
   /** Stops it with SIGINT and keeps its data directory (to start again on it). */
   halt: () => Promise<void>;
-  /** Stops it with SIGINT and removes its data directory. */
+  /** Stops it with SIGINT, removes the containers it placed on this machine's Docker, and its data. */
   stop: () => Promise<void>;
 };
 
@@ -69,6 +108,13 @@ export const spawnBerth = async (
     if (status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const openLog = () =>
+    openSqliteEventLog({
+      file: join(dataDir, 'events.db'),
+      key: chainKey(
+        parseSecretKey(env.BERTH_SECRET_KEY ?? readFileSync(join(dataDir, 'secret.key'), 'utf8')),
+      ),
+    });
   const halt = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGINT');
@@ -84,16 +130,14 @@ export const spawnBerth = async (
     output: () => output,
     readyMs: Date.now() - started,
     statuses,
-    openLog: () =>
-      openSqliteEventLog({
-        file: join(dataDir, 'events.db'),
-        key: chainKey(
-          parseSecretKey(env.BERTH_SECRET_KEY ?? readFileSync(join(dataDir, 'secret.key'), 'utf8')),
-        ),
-      }),
+    openLog,
     halt,
     stop: async () => {
       await halt();
+      if (env.BERTH_LOCAL_ENGINE === 'auto')
+        await removePlacedContainers(openLog).catch((error: unknown) =>
+          console.warn(`containers of ${dataDir} may be left in Docker: ${String(error)}`),
+        );
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
