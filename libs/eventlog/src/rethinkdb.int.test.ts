@@ -194,4 +194,35 @@ if (url === undefined || url === '') {
       });
     });
   });
+
+  describe('rethinkdb: instances that start at once on an empty server', () => {
+    it('make one database and one of each table, and all of them append to the one log', async () => {
+      const db = `berth_test_${newId().toLowerCase()}`;
+      const admin = await r.connect({ host: server.host, port: server.port, silent: true });
+      try {
+        const logs = await Promise.all(
+          Array.from({ length: 16 }, () =>
+            openRethinkEventLog({ ...server, db, key: TEST_CHAIN_KEY, pollIntervalMs: 100 }),
+          ),
+        );
+        const system = r.db('rethinkdb');
+        expect(await system.table('db_config').filter({ name: db }).count().run(admin)).toBe(1);
+        const tables: string[] = await system
+          .table('table_config')
+          .filter({ db })('name')
+          .run(admin);
+        expect(tables.sort()).toEqual(['commits', 'events', 'meta']);
+        const id = newId();
+        const metadata = { actor: 'tester', commandId: id, correlationId: id, causationId: id };
+        await Promise.all(
+          logs.map((log, i) => log.append(`s-${i}`, 0, [{ type: 'E', data: { i }, metadata }])),
+        );
+        expect(await logs[0]?.head()).toBe(16);
+        await Promise.all(logs.map((log) => log.close()));
+      } finally {
+        await r.dbDrop(db).run(admin);
+        await admin.close();
+      }
+    });
+  });
 }
