@@ -47,6 +47,7 @@ beforeAll(async () => {
     instances: 2,
     // The services as production runs them: the one bundle, a service by name.
     command: (service) => ['dist/berth.mjs', service],
+    freshRethinkDatabase: true,
     env: {
       // The test is about the cluster surviving kills, not quotas.
       BERTH_DEFAULT_QUOTA_REPLICAS: '1000',

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { r } from 'rethinkdb-ts';
 import { generateSecretKey } from '@berth/auth';
+import { parseRethinkUrl } from '@berth/eventlog';
 import {
   freePort,
   spawnChild,
@@ -48,11 +50,34 @@ export type ClusterOptions = {
    * takes `['dist/berth.mjs', service]`).
    */
   command?: (service: ClusterService) => string[];
+  /**
+   * With BERTH_RETHINKDB_URL set: log to a database of this run's own, dropped by `down()`
+   * (a test must not meet an earlier run's events), instead of the URL's database.
+   */
+  freshRethinkDatabase?: boolean;
 };
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
 
 const builtMain = (service: ClusterService) => [`services/${service}/dist/main.js`];
+
+/** The RethinkDB URL the services get: given a fresh database, `berth_test_<run id>` on it. */
+const rethinkUrl = (given: string, fresh: boolean, runId: string) => {
+  if (given === '' || !fresh) return given;
+  const url = new URL(given);
+  url.pathname = `/berth_test_${runId}`;
+  return url.toString();
+};
+
+const dropRethinkDatabase = async (url: string) => {
+  const { host, port, db } = parseRethinkUrl(url);
+  const conn = await r.connect({ host, port, silent: true });
+  try {
+    await r.dbDrop(db).run(conn);
+  } finally {
+    await conn.close();
+  }
+};
 
 /** For `waitUntil`: settles once `condition` is true. */
 const holds = (condition: boolean) =>
@@ -76,6 +101,7 @@ export const startCluster = async ({
   apiHost = '127.0.0.1',
   env: extraEnv = {},
   command = builtMain,
+  freshRethinkDatabase = false,
 }: ClusterOptions = {}) => {
   positive('nats', natsSize);
   positive('etcd', etcdSize);
@@ -83,6 +109,7 @@ export const startCluster = async ({
   const runId = randomBytes(3).toString('hex');
   const dir = join(tmpdir(), `berth-cluster-${runId}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const rethinkdb = rethinkUrl(process.env.BERTH_RETHINKDB_URL ?? '', freshRethinkDatabase, runId);
   const processes: ClusterProcess[] = [];
   let nats: LocalNatsCluster | undefined;
   let etcd: LocalEtcdCluster | undefined;
@@ -92,6 +119,7 @@ export const startCluster = async ({
     await Promise.all(processes.filter((p) => !infra(p)).map((p) => p.child.stop()));
     await nats?.stop();
     await etcd?.stop();
+    if (freshRethinkDatabase && rethinkdb !== '') await dropRethinkDatabase(rethinkdb);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -109,7 +137,6 @@ export const startCluster = async ({
       ...natsCluster.nodes.map((n) => ({ name: n.name, pid: n.pid, child: n.child })),
       ...etcdCluster.members.map((m) => ({ name: m.name, pid: m.pid, child: m.child })),
     );
-    const rethinkdb = process.env.BERTH_RETHINKDB_URL ?? '';
     const adminPassword = `admin-${randomBytes(12).toString('base64url')}`;
     const env: Record<string, string> = {
       ...natsCluster.env,
