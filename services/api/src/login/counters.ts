@@ -11,13 +11,15 @@ const isConflict = (error: unknown) =>
 
 /**
  * The JetStream KV bucket that holds login counters for every api instance. A key that was not
- * written for `ttlMs` is pruned by JetStream (the bucket's max age). When the server is one of a
- * NATS cluster the bucket keeps three replicas, so logins go on when one node dies (a cluster
- * of fewer than three JetStream servers cannot hold it). A bucket made earlier with another TTL
- * or replica count is changed to these.
+ * written for `ttlMs` is pruned by JetStream (the bucket's max age). On a NATS cluster of three
+ * nodes or more the bucket keeps three replicas, so logins go on when one node dies (a smaller
+ * cluster cannot hold three; there it keeps one). A bucket made earlier with another TTL or
+ * replica count is changed to these.
  */
 export const openCounterBucket = async (nc: NatsConnection, ttlMs: number): Promise<KV> => {
-  const replicas = nc.info?.cluster === undefined ? 1 : 3;
+  // A clustered server lists every node's client address in `connect_urls`.
+  const nodes = nc.info?.cluster === undefined ? 1 : (nc.info.connect_urls?.length ?? 1);
+  const replicas = nodes >= 3 ? 3 : 1;
   const kv = await nc.jetstream().views.kv(BUCKET, { ttl: ttlMs, history: 1, replicas });
   const { streamInfo } = await kv.status();
   if (streamInfo.config.max_age !== nanos(ttlMs) || streamInfo.config.num_replicas !== replicas) {
