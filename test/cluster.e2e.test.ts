@@ -33,6 +33,13 @@ let cluster: Cluster;
 let apis: ReturnType<typeof apiClient>[];
 let agent: { host: TestHost; id: string };
 
+/** For a failing run: the named processes' last output, and the agent's. */
+const printOutput = async (names: RegExp) => {
+  for (const p of cluster.processes.filter((p) => names.test(p.name)))
+    console.log(p.name, p.child.output().slice(-3000));
+  console.log('agent', await agentImageLogs(agent.host, agent.id));
+};
+
 const allInDocker = async () =>
   (await Promise.all(hosts.map((h) => dockerContainers(h.dockerUrl, 'berth.container')))).flat();
 
@@ -131,9 +138,7 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
   if (statuses[202] !== RUNS) {
     const engines = (await (apis[0] as (typeof apis)[number]).get<Engine[]>('/api/engines')).body;
     console.log(`engines now: ${JSON.stringify(engines.map((e) => [e.id, e.health]))}`);
-    for (const p of cluster.processes.filter((p) => /registry|heartbeat/.test(p.name)))
-      console.log(p.name, p.child.output().slice(-3000));
-    console.log('agent', await agentImageLogs(agent.host, agent.id));
+    await printOutput(/registry|heartbeat/);
   }
   expect(statuses, JSON.stringify(settled.filter((a) => a.status !== 202).slice(0, 3))).toEqual({
     202: RUNS,
@@ -171,9 +176,7 @@ it('keeps exactly the requested replicas through SIGKILLs of a NATS node, an etc
         `run ${id}: ${JSON.stringify(events.map((e) => [e.position, e.type, e.message]))}`,
       );
     }
-    for (const p of cluster.processes.filter((p) => /executor|scheduler|registry/.test(p.name)))
-      console.log(p.name, p.child.output().slice(-3000));
-    console.log('agent', await agentImageLogs(agent.host, agent.id));
+    await printOutput(/executor|scheduler|registry/);
     throw error;
   });
   await new Promise((resolve) => setTimeout(resolve, 3000)); // nothing more appears

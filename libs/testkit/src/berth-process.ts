@@ -1,15 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseSecretKey } from '@berth/auth';
 import { chainKey, openSqliteEventLog, type EventLog } from '@berth/eventlog';
 import { freePort } from '@berth/local-infra';
-
-const docker = async (args: string[]) =>
-  (await promisify(execFile)('docker', args, { timeout: 60_000 })).stdout;
+import { docker } from './docker-cli.js';
 
 /** Every container the log says was placed. */
 const placedContainers = async (log: EventLog) => {
@@ -61,7 +58,7 @@ export type BerthProcess = {
   openLog: () => EventLog;
   /** Stops it with SIGINT and keeps its data directory (to start again on it). */
   halt: () => Promise<void>;
-  /** Stops it with SIGINT, removes the containers it placed on this machine's Docker, and its data. */
+  /** Stops it with SIGINT, removes the containers it placed from this machine's Docker, and its data. */
   stop: () => Promise<void>;
 };
 
@@ -134,7 +131,7 @@ export const spawnBerth = async (
     halt,
     stop: async () => {
       await halt();
-      if (env.BERTH_LOCAL_ENGINE === 'auto')
+      if (existsSync(join(dataDir, 'events.db')))
         await removePlacedContainers(openLog).catch((error: unknown) =>
           console.warn(`containers of ${dataDir} may be left in Docker: ${String(error)}`),
         );

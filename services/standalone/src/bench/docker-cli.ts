@@ -1,28 +1,13 @@
 // The local Docker engine as the benches drive it: its CLI, its API, containers by label.
-import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { docker } from '@berth/testkit/docker-cli';
 
 const DOCKER_SOCKET = '/var/run/docker.sock';
 export const REMOVE_LIMIT_MS = 60_000;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { docker };
 
-/** The docker CLI, killed after `timeoutMs`; resolves stdout, rejects with its stderr. */
-export const docker = (args: string[], timeoutMs = 60_000) =>
-  new Promise<string>((resolve, reject) => {
-    execFile(
-      'docker',
-      args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error === null) resolve(stdout.trim());
-        else
-          reject(
-            new Error(`docker ${args.slice(0, 3).join(' ')}: ${stderr.trim() || error.message}`),
-          );
-      },
-    );
-  });
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One GET on the local Docker API (lighter than a CLI process for polling). */
 export const dockerApi = <T>(path: string) =>
