@@ -152,6 +152,7 @@ describe('rolling update decisions', () => {
         rollback: false,
       },
     });
+    expect([...fold(scheduleDecider, history).rolling]).toEqual(['G1']);
     const first = placed(step(history, []));
     expect(first).toEqual([expect.objectContaining({ revision: 2 })]);
     const second = step(
@@ -164,6 +165,7 @@ describe('rolling update decisions', () => {
     expect(step(history, fresh)).toEqual([
       { type: 'GroupUpdateCompleted', data: { group: 'G1', revision: 2 } },
     ]);
+    expect(fold(scheduleDecider, history).rolling.size).toBe(0);
     expect(step(history, fresh)).toEqual([]);
   });
 

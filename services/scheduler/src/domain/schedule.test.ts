@@ -237,9 +237,11 @@ describe('schedule decider', () => {
       newId,
     });
     expect(stuck.at(-1)).toMatchObject({ type: 'GroupPending', data: { missing: 1, retry: true } });
+    expect([...fold(scheduleDecider, history).retrying]).toEqual(['G1']);
     const retried = run(history, { type: 'Retry', pool: without, newId });
     expect(placedOn(retried)).toEqual(['e2']);
     expect(retried.at(-1)).toMatchObject({ type: 'GroupPending', data: { missing: 0 } });
+    expect(fold(scheduleDecider, history).retrying.size).toBe(0);
   });
 
   it('releases a failed replica without retrying it; scaling to the same count places it again', () => {

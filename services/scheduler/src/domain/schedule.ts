@@ -68,6 +68,13 @@ export type ScheduleState = {
   failed: Map<string, Replica>;
   /** What each owner's groups reserve (desired replicas × spec), as its quota counts it. */
   usage: Map<string, Usage>;
+  /**
+   * Ids of the groups with a rolling update under way, and of those waiting for room to place
+   * (pending, to retry): what reactions to every placement and release visit, rather than
+   * walking every group the log ever had.
+   */
+  rolling: Set<string>;
+  retrying: Set<string>;
 };
 
 /** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
@@ -227,6 +234,8 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
       reserved: new Map(),
       failed: new Map(),
       usage: new Map(),
+      rolling: new Set(),
+      retrying: new Set(),
     };
   },
 
@@ -499,6 +508,8 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
         if (group !== undefined) {
           const { missing, reason, retry } = event.data;
           group.pending = missing > 0 ? { missing, reason, retry } : undefined;
+          if (group.pending?.retry === true) state.retrying.add(group.id);
+          else state.retrying.delete(group.id);
         }
         return state;
       }
@@ -513,13 +524,16 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
           revision,
           update: { revision, strategy, rollback, previous, state: 'rolling' },
         });
+        state.rolling.add(group.id);
         return state;
       }
       case 'GroupUpdateCompleted':
       case 'GroupUpdatePaused': {
         const update = state.groups.get(event.data.group)?.update;
-        if (update?.revision === event.data.revision)
+        if (update?.revision === event.data.revision) {
           update.state = event.type === 'GroupUpdateCompleted' ? 'done' : 'paused';
+          state.rolling.delete(event.data.group);
+        }
         return state;
       }
       case 'ContainerPlaced': {

@@ -48,7 +48,7 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
     if (moving.length > 0)
       await run({ type: 'Replace', containers: moving, pool: view.pool(), newId }, cause);
     // A cause names one decision (its id is the commandId): a second one gets an id of its own.
-    if ([...state.groups.values()].some((g) => g.pending?.retry === true))
+    if (state.retrying.size > 0)
       await run({ type: 'Retry', pool: view.pool(), newId }, moving.length > 0 ? undefined : cause);
   };
 
@@ -59,9 +59,10 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
   const stepUpdates = async () => {
     const state = await schedule.current();
     const now = Date.now();
-    for (const group of state.groups.values()) {
-      const update = group.update;
-      if (update?.state !== 'rolling') continue;
+    for (const id of state.rolling) {
+      const group = state.groups.get(id);
+      const update = group?.update;
+      if (group === undefined || update?.state !== 'rolling') continue;
       const { revision, strategy } = update;
       const hasHealthcheck = group.revisions.get(revision)?.spec.healthcheck !== undefined;
       const ready = new Set<string>();
@@ -134,7 +135,7 @@ export const scheduleReactions = (schedule: ScheduleHandler, view: ClusterView, 
         );
       case 'ContainerReleased': {
         const state = await schedule.current();
-        if ([...state.groups.values()].some((g) => g.pending?.retry === true))
+        if (state.retrying.size > 0)
           await run({ type: 'Retry', pool: view.pool(), newId }, recorded);
         return stepUpdates();
       }
