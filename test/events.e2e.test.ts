@@ -1,6 +1,8 @@
 // Audit, replay, verify and change streams on a running Berth.
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account, AuditEvent, Container, Engine, Group, RunAccepted } from '@berth/contracts';
@@ -231,18 +233,28 @@ describe('audit log and replay', () => {
 });
 
 /** A change-stream client: `frames` collects every SSE frame; `ended` settles when the server closes. */
+/**
+ * A change-stream client on node:http. Asking for gzip, it inflates what comes: a stream
+ * that ends must then end as a whole gzip stream (checksum and length), or `ended` rejects.
+ */
 const sseClient = (path: string, headers: Record<string, string> = {}) => {
   const frames: { id?: number; event?: string; data: string }[] = [];
   let response: IncomingMessage | undefined;
+  let reader: Readable | undefined;
   const ended = new Promise<void>((resolve, reject) => {
     get(
       `${berth.url}${path}`,
       { headers: { authorization: `Bearer ${admin}`, ...headers } },
       (res) => {
         response = res;
+        const gzip = headers['accept-encoding'] === 'gzip';
+        if (res.headers['content-encoding'] !== (gzip ? 'gzip' : undefined))
+          return reject(new Error(`content-encoding ${res.headers['content-encoding']}`));
+        const body = gzip ? res.pipe(createGunzip()).on('error', reject) : res;
+        reader = body;
         let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
+        body.setEncoding('utf8');
+        body.on('data', (chunk: string) => {
           buffer += chunk;
           let end: number;
           while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -256,27 +268,29 @@ const sseClient = (path: string, headers: Record<string, string> = {}) => {
             if (frame.data !== '') frames.push(frame);
           }
         });
-        res.on('end', resolve);
+        body.on('end', resolve);
         res.on('error', () => resolve()); // destroyed by the test: that connection is over
       },
     ).on('error', reject);
   });
-  return { frames, ended, response: () => response };
+  return { frames, ended, response: () => response, reader: () => reader };
 };
 
 describe('change streams', () => {
-  it('gives 3 concurrent clients every event once in order; a resumed one misses nothing; a slow one is cut off alone', async () => {
+  it('gives 3 concurrent clients every event once in order, gzip or not; a resumed one misses nothing; a slow one is cut off alone', async () => {
     const head =
       ((await call('GET', '/api/events?count=1')).body as AuditEvent[])[0]?.position ?? 0;
     // Enough that the slow client's socket buffers (a few MB) fill up and its writes block.
     const total = 60_000;
-    const steady = sseClient(`/api/events/stream?from=${head + 1}`);
+    // The steady client takes gzip, as browsers do. The others take none: the slow one must
+    // fill its socket's buffers, which these events compressed some hundredfold would not.
+    const steady = sseClient(`/api/events/stream?from=${head + 1}`, { 'accept-encoding': 'gzip' });
     let resuming = sseClient(`/api/events/stream?from=${head + 1}`);
     const slow = sseClient(`/api/events/stream?from=${head + 1}`);
     await until('clients connected', () =>
-      Promise.resolve([steady, resuming, slow].every((c) => c.response() !== undefined)),
+      Promise.resolve([steady, resuming, slow].every((c) => c.reader() !== undefined)),
     );
-    slow.response()?.pause(); // takes nothing until much later
+    slow.reader()?.pause(); // takes nothing until much later
 
     // Events appended to the same log by another writer: Berth's streams must carry them all.
     const log = berth.openLog();
@@ -321,7 +335,7 @@ describe('change streams', () => {
 
     // The slow client has taken nothing all this while; give the server time to give up on it.
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    slow.response()?.resume();
+    slow.reader()?.resume();
     await Promise.race([
       slow.ended,
       new Promise((_, reject) =>

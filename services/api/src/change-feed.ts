@@ -3,7 +3,7 @@ import type { EventFilter, EventLog, Subscription } from '@berth/eventlog';
 import { berthMetrics, trackFollower } from '@berth/metrics';
 
 export type ChangeFeedOptions = {
-  /** Live events a follower may hold unread; past that it reads from the log again. */
+  /** Live events the feed keeps for its followers; one further behind reads from the log again. */
   queueLimit: number;
   batchSize: number;
   /** Followers are woken at most this often, so each writes what gathered meanwhile at once. */
@@ -12,10 +12,11 @@ export type ChangeFeedOptions = {
 
 /**
  * One subscription to the log per API instance, fanned out to every change-stream client.
- * Each follower has its own position: behind the feed it reads the log itself (catch-up,
- * resume after Last-Event-ID), then takes the feed's events. A follower that falls more than
- * `queueLimit` events behind drops its queue and catches up from the log again, so a slow
- * reader costs memory for at most that many events and never slows the feed or the others.
+ * The feed keeps the latest `queueLimit` to twice that many events in one list that all
+ * followers read, so a live event costs the feed one entry whatever the number of followers.
+ * Each follower has its own position: behind the list it reads the log itself (catch-up,
+ * resume after Last-Event-ID), then takes from the list. A slow reader that falls out of the
+ * list catches up from the log again: it never holds memory, nor slows the feed or the others.
  * The subscription is open while at least one follower is.
  */
 export class ChangeFeed<T extends { position: number }> {
@@ -23,6 +24,10 @@ export class ChangeFeed<T extends { position: number }> {
   private opening: Promise<void> | undefined;
   /** The newest position the feed has handed to its followers. */
   position = 0;
+  /** The latest live items, oldest first, at consecutive positions (the feed reads every event). */
+  private recent: T[] = [];
+  /** The last answer of `itemsFrom`: followers woken together mostly ask the very same. */
+  private lastSlice: { from: number; position: number; items: T[] } | undefined;
   private readonly followers = new Set<Follower<T>>();
   private flushing: NodeJS.Timeout | undefined;
   private untrack: (() => void) | undefined;
@@ -35,11 +40,22 @@ export class ChangeFeed<T extends { position: number }> {
   ) {}
 
   /**
-   * Events from `from` on that `accept` takes, in position order, never skipping one.
-   * `filter` only narrows the reads from the log; `accept` decides.
+   * Events from `from` on that `accept` takes (all when it is absent), in position order,
+   * never skipping one. `filter` only narrows the reads from the log; `accept` decides.
    */
-  follow(from: number, filter: EventFilter, accept: (item: T) => boolean): Follower<T> {
+  follow(from: number, filter: EventFilter, accept?: (item: T) => boolean): Follower<T> {
     return new Follower(this, from, filter, accept);
+  }
+
+  /** The kept items from position `from` on; undefined when `from` is older than all of them. */
+  itemsFrom(from: number): T[] | undefined {
+    const slice = this.lastSlice;
+    if (slice?.from === from && slice.position === this.position) return slice.items;
+    const oldest = this.recent[0]?.position ?? this.position + 1;
+    if (from < oldest) return undefined;
+    const items = this.recent.slice(from - oldest);
+    this.lastSlice = { from, position: this.position, items };
+    return items;
   }
 
   async join(follower: Follower<T>): Promise<void> {
@@ -56,6 +72,8 @@ export class ChangeFeed<T extends { position: number }> {
     this.subscription = undefined;
     this.untrack?.();
     this.opening = undefined;
+    this.recent = [];
+    this.lastSlice = undefined;
   }
 
   private async open(): Promise<void> {
@@ -71,9 +89,7 @@ export class ChangeFeed<T extends { position: number }> {
     void (async () => {
       for await (const event of subscription) {
         if (this.subscription !== subscription) break;
-        this.position = event.position;
-        const item = this.describe(event);
-        for (const follower of this.followers) follower.push(item);
+        this.keep(this.describe(event));
         this.flushing ??= setTimeout(() => {
           this.flushing = undefined;
           for (const follower of this.followers) follower.wakeUp();
@@ -81,12 +97,18 @@ export class ChangeFeed<T extends { position: number }> {
       }
     })();
   }
+
+  private keep(item: T): void {
+    // Trimmed by halves, so that keeping an item costs the same however many are kept.
+    if (this.recent.length >= 2 * this.options.queueLimit)
+      this.recent = this.recent.slice(this.options.queueLimit);
+    this.recent.push(item);
+    this.position = item.position;
+  }
 }
 
 /** One client's view of the feed: an endless, closable iteration from its own position. */
 export class Follower<T extends { position: number }> implements AsyncIterable<T[]> {
-  private queue: T[] = [];
-  private overflowed = false;
   private closed = false;
   private wake: (() => void) | undefined;
 
@@ -94,15 +116,8 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
     private readonly feed: ChangeFeed<T>,
     private next: number,
     private readonly filter: EventFilter,
-    private readonly accept: (item: T) => boolean,
+    private readonly accept: ((item: T) => boolean) | undefined,
   ) {}
-
-  push(item: T): void {
-    if (this.queue.length >= this.feed.options.queueLimit) {
-      this.overflowed = true;
-      this.queue = [];
-    } else this.queue.push(item);
-  }
 
   wakeUp(): void {
     this.wake?.();
@@ -114,18 +129,21 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
     this.wake?.();
   }
 
-  /** Batches of items: what a page of the log or the queue held, so a client writes them at once. */
+  /** Batches of items: what a page of the log or the feed held, so a client writes them at once. */
   async *[Symbol.asyncIterator](): AsyncIterator<T[]> {
     await this.feed.join(this);
     try {
       while (!this.closed) {
         yield* this.catchUp();
-        this.overflowed = false; // in the same tick as catch-up's last check of the feed
         yield* this.live();
       }
     } finally {
       this.feed.leave(this);
     }
+  }
+
+  private accepted(items: T[]): T[] {
+    return this.accept === undefined ? items : items.filter(this.accept);
   }
 
   /** Reads the log until this follower is past what the feed has handed out. */
@@ -137,7 +155,7 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
       const items = page
         .filter((event) => event.position <= target)
         .map((event) => this.feed.describe(event));
-      const accepted = items.filter((item) => this.accept(item));
+      const accepted = this.accepted(items);
       if (accepted.length > 0) yield accepted;
       const reached = items.at(-1);
       if (reached !== undefined) this.next = reached.position + 1;
@@ -147,19 +165,19 @@ export class Follower<T extends { position: number }> implements AsyncIterable<T
     }
   }
 
+  /** Takes the feed's items at each wake-up; returns once it has fallen behind what it keeps. */
   private async *live(): AsyncGenerator<T[]> {
-    while (!this.closed && !this.overflowed) {
-      if (this.queue.length === 0) {
+    while (!this.closed) {
+      const items = this.feed.itemsFrom(this.next);
+      if (items === undefined) return;
+      const last = items.at(-1);
+      if (last === undefined) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;
       }
-      const fresh = this.queue.filter((item) => item.position >= this.next);
-      this.queue = [];
-      const last = fresh.at(-1);
-      if (last === undefined) continue;
       this.next = last.position + 1;
-      const accepted = fresh.filter((item) => this.accept(item));
+      const accepted = this.accepted(items);
       if (accepted.length > 0) yield accepted;
     }
   }

@@ -2,11 +2,15 @@ import { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { GzipStream, SharedBytes, acceptsGzip } from './shared-gzip.js';
 
 /** Where a server-sent event stream writes its bytes. */
 export type SseSink = {
-  /** Resolves once the bytes are taken: at once, or when the client's socket drains. */
-  write(bytes: Uint8Array | string): Promise<void>;
+  /**
+   * `true` when the bytes were taken at once (the common case, which then costs no promise);
+   * else a promise that resolves when the client's socket drains.
+   */
+  write(chunk: SharedBytes | string): true | Promise<void>;
   /** Called once when the client goes away or the stream ends. */
   onAbort(listener: () => void): void;
   close(): Promise<void>;
@@ -20,12 +24,24 @@ const HEADERS = {
   connection: 'keep-alive',
 };
 
-/** A sink straight on Node's response: no web stream between the frames and the socket. */
-const responseSink = (res: ServerResponse): SseSink => ({
-  write: (bytes) =>
-    new Promise((resolve, reject) => {
-      if (res.destroyed || res.writableEnded) return reject(new Error('the client is gone'));
-      if (res.write(bytes)) return resolve();
+const sharedOf = (chunk: SharedBytes | string) =>
+  typeof chunk === 'string' ? new SharedBytes(Buffer.from(chunk)) : chunk;
+
+/**
+ * A sink straight on Node's response: no web stream between the frames and the socket.
+ * Given a gzip stream, it sends each chunk's shared compressed form.
+ */
+const responseSink = (res: ServerResponse, gzip: GzipStream | undefined): SseSink => ({
+  write: (chunk) => {
+    if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client is gone'));
+    const bytes =
+      gzip === undefined
+        ? typeof chunk === 'string'
+          ? chunk
+          : chunk.bytes
+        : gzip.next(sharedOf(chunk).gzipped);
+    if (res.write(bytes)) return true;
+    return new Promise((resolve) => {
       const taken = () => {
         res.off('drain', taken);
         res.off('close', taken);
@@ -33,10 +49,11 @@ const responseSink = (res: ServerResponse): SseSink => ({
       };
       res.on('drain', taken);
       res.on('close', taken);
-    }),
+    });
+  },
   onAbort: (listener) => void res.once('close', listener),
   close: () => {
-    res.end();
+    if (!res.destroyed) res.end(gzip?.end());
     // A client that stopped reading never takes the end: let it go rather than hold its socket.
     const timer = setTimeout(() => res.destroy(), CLOSE_GRACE_MS).unref();
     res.once('close', () => clearTimeout(timer));
@@ -48,7 +65,9 @@ const responseSink = (res: ServerResponse): SseSink => ({
  * Answers with an event stream that `send` writes. Served by Node, the frames go straight to
  * its response: a thousand clients written ten times a second cost more through web streams
  * (a transform stream and a reader per client, promises per chunk) than the writes themselves.
- * Without Node's response (`app.request` in tests), Hono's SSE helper does the same.
+ * A client that accepts gzip gets it, compressed once for all such clients (`SharedBytes`):
+ * a thousand clients then cost the socket writes a fraction of the bytes.
+ * Without Node's response (`app.request` in tests), Hono's SSE helper does the same, uncompressed.
  */
 export const streamEvents = (
   c: Context,
@@ -60,14 +79,21 @@ export const streamEvents = (
   if (outgoing === undefined)
     return streamSSE(c, (stream) =>
       send({
-        write: async (bytes) => void (await stream.write(bytes)),
+        write: async (chunk) =>
+          void (await stream.write(typeof chunk === 'string' ? chunk : chunk.bytes)),
         onAbort: (listener) => stream.onAbort(listener),
         close: () => stream.close(),
       }),
     );
-  outgoing.writeHead(200, HEADERS);
-  outgoing.flushHeaders();
-  const sink = responseSink(outgoing);
+  const gzip = acceptsGzip(c.req.header('accept-encoding')) ? new GzipStream() : undefined;
+  outgoing.writeHead(200, {
+    ...HEADERS,
+    vary: 'accept-encoding',
+    ...(gzip === undefined ? {} : { 'content-encoding': 'gzip' }),
+  });
+  if (gzip === undefined) outgoing.flushHeaders();
+  else outgoing.write(gzip.header);
+  const sink = responseSink(outgoing, gzip);
   void send(sink)
     .catch(() => outgoing.destroy())
     .finally(() => void (outgoing.writableEnded || sink.close()));
