@@ -17,7 +17,23 @@ let nats: LocalNats;
 let client: NatsConnection;
 let dataDir: string;
 const instances: ChildProcess[] = [];
+/** What each instance printed, to show when the test fails. */
+const outputs = new Map<string, () => string>();
 const secretKey = generateSecretKey();
+
+/** Rejects after `ms` with what the instances printed: a hang says where it hung. */
+const within = <T>(what: () => string, ms: number, work: Promise<T>) => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const printed = [...outputs].map(
+        ([name, output]) => `--- ${name}:\n${output().slice(-3000)}`,
+      );
+      reject(new Error(`${what()} not done within ${ms} ms\n${printed.join('\n')}`));
+    }, ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+};
 
 const startInstance = (name: string) =>
   new Promise<ChildProcess>((resolve, reject) => {
@@ -34,6 +50,7 @@ const startInstance = (name: string) =>
     });
     instances.push(child);
     let output = '';
+    outputs.set(name, () => output);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('account service ready')) resolve(child);
@@ -55,7 +72,11 @@ afterAll(async () => {
 });
 
 it('keeps exactly-once AddAccount across a SIGKILLed instance', async () => {
-  const [doomed] = await Promise.all([startInstance('a'), startInstance('b')]);
+  const [doomed] = await within(
+    () => 'both instances ready',
+    30_000,
+    Promise.all([startInstance('a'), startInstance('b')]),
+  );
   const total = 200;
   let completed = 0;
   let retried = 0;
@@ -72,10 +93,14 @@ it('keeps exactly-once AddAccount across a SIGKILLed instance', async () => {
     if (++completed === 40) doomed?.kill('SIGKILL');
   };
   // 16 in flight at a time, so the kill lands on commands that are mid-way.
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < total) await addOne(next++);
-    }),
+  await within(
+    () => `${total} AddAccount commands (${completed} done, ${retried} retried)`,
+    90_000,
+    Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < total) await addOne(next++);
+      }),
+    ),
   );
   expect(completed).toBe(total);
   expect(doomed?.signalCode).toBe('SIGKILL');
