@@ -130,6 +130,11 @@ describe('router', () => {
       expect(inEtcd[`/berth/services/web/${id}`]).toMatch(/^10\.\d+\.\d+\.\d+:\d+$/);
     }
 
+    // etcd can list all four a moment before the proxy sends to all of them: wait for that too.
+    await within(15_000, 'the proxy serving all four', async () => {
+      const seen = new Set((await replies(8)).map((a) => a.body));
+      return seen.size === 4;
+    });
     const answers = await replies(40);
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const perReplica = new Map<string, number>();
