@@ -26,6 +26,7 @@ const HEADERS = {
 
 const sharedOf = (chunk: SharedBytes | string) =>
   typeof chunk === 'string' ? new SharedBytes(Buffer.from(chunk)) : chunk;
+const plainOf = (chunk: SharedBytes | string) => (typeof chunk === 'string' ? chunk : chunk.bytes);
 
 /**
  * A sink straight on Node's response: no web stream between the frames and the socket.
@@ -34,12 +35,7 @@ const sharedOf = (chunk: SharedBytes | string) =>
 const responseSink = (res: ServerResponse, gzip: GzipStream | undefined): SseSink => ({
   write: (chunk) => {
     if (res.destroyed || res.writableEnded) return Promise.reject(new Error('the client is gone'));
-    const bytes =
-      gzip === undefined
-        ? typeof chunk === 'string'
-          ? chunk
-          : chunk.bytes
-        : gzip.next(sharedOf(chunk).gzipped);
+    const bytes = gzip === undefined ? plainOf(chunk) : gzip.next(sharedOf(chunk).gzipped);
     if (res.write(bytes)) return true;
     return new Promise((resolve) => {
       const taken = () => {
@@ -63,7 +59,7 @@ const responseSink = (res: ServerResponse, gzip: GzipStream | undefined): SseSin
 
 /**
  * Answers with an event stream that `send` writes. Served by Node, the frames go straight to
- * its response: a thousand clients written ten times a second cost more through web streams
+ * its response: a thousand clients written at every flush cost more through web streams
  * (a transform stream and a reader per client, promises per chunk) than the writes themselves.
  * A client that accepts gzip gets it, compressed once for all such clients (`SharedBytes`):
  * a thousand clients then cost the socket writes a fraction of the bytes.
@@ -79,8 +75,7 @@ export const streamEvents = (
   if (outgoing === undefined)
     return streamSSE(c, (stream) =>
       send({
-        write: async (chunk) =>
-          void (await stream.write(typeof chunk === 'string' ? chunk : chunk.bytes)),
+        write: async (chunk) => void (await stream.write(plainOf(chunk))),
         onAbort: (listener) => stream.onAbort(listener),
         close: () => stream.close(),
       }),

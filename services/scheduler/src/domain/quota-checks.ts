@@ -7,7 +7,8 @@ import {
 } from '@berth/contracts';
 import { QuotaExceededError } from '@berth/errors';
 import { quotaRefusal } from './quota.js';
-import type { GroupState, QuotaLookup, ScheduleState } from './schedule.js';
+import type { QuotaLookup } from './schedule.js';
+import type { GroupState, ScheduleState } from './schedule-state.js';
 
 /**
  * Refuses `count` more replicas of `spec` for `owner` beyond its quota. The usage is the decided

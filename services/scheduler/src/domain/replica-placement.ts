@@ -1,6 +1,7 @@
 import { dockerNameOf, type ContainerEvent, type SealedImageSpec } from '@berth/contracts';
 import { placeMany, type Candidate, type Demand } from '@berth/placement';
-import type { GroupState, NewId, Pool, Replica, ScheduleState } from './schedule.js';
+import type { NewId, Pool } from './schedule.js';
+import type { GroupState, Replica, ScheduleState } from './schedule-state.js';
 
 type Placed = Extract<ContainerEvent, { type: 'ContainerPlaced' }>;
 

@@ -1,15 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   hostEscapes,
-  NOTHING_USED,
-  plus,
-  reservationOf,
   type ContainerEvent,
   type Quota,
   type SpecChange,
   SealedImageSpec,
   type UpdateStrategy,
-  type Usage,
 } from '@berth/contracts';
 import type { Decider } from '@berth/decider';
 import {
@@ -20,62 +16,17 @@ import {
   ValidationError,
 } from '@berth/errors';
 import type { Candidate } from '@berth/placement';
-import { checkQuota, checkUpdateQuota, respecified } from './quota-checks.js';
+import { checkQuota, checkUpdateQuota } from './quota-checks.js';
 import { candidatesOf, place, surplus, whyNoRoom } from './replica-placement.js';
 import { planRollingStep } from './rolling-update.js';
-
-export type Replica = {
-  container: string;
-  group: string;
-  engine: string;
-  cpus: number;
-  memory: number;
-  /** The group's spec revision it runs. */
-  revision: number;
-};
-export type RollingUpdate = {
-  revision: number;
-  strategy: UpdateStrategy;
-  rollback: boolean;
-  /** Where a rollback from this revision returns to. */
-  previous: number | undefined;
-  state: 'rolling' | 'paused' | 'done';
-};
-export type GroupState = {
-  id: string;
-  name: string | undefined;
-  /** The account that ran it ('' for groups from before owners were recorded). */
-  owner: string;
-  /** The current revision's spec: what new replicas run. */
-  spec: SealedImageSpec;
-  revision: number;
-  /** Every revision's spec, and where a rollback from it returns to. */
-  revisions: Map<number, { spec: SealedImageSpec; previous: number | undefined }>;
-  update: RollingUpdate | undefined;
-  pull: boolean;
-  desired: number;
-  members: Set<string>;
-  pending: { missing: number; reason: string; retry: boolean } | undefined;
-};
-
-/** Every group's desired count and replicas, and what each engine has reserved. */
-export type ScheduleState = {
-  groups: Map<string, GroupState>;
-  /** Replicas holding a reservation, by container id. */
-  replicas: Map<string, Replica>;
-  reserved: Map<string, { cpus: number; memory: number }>;
-  /** Failed replicas, released without reservation but still in Docker for their logs. */
-  failed: Map<string, Replica>;
-  /** What each owner's groups reserve (desired replicas × spec), as its quota counts it. */
-  usage: Map<string, Usage>;
-  /**
-   * Ids of the groups with a rolling update under way, and of those waiting for room to place
-   * (pending, to retry): what reactions to every placement and release visit, rather than
-   * walking every group the log ever had.
-   */
-  rolling: Set<string>;
-  retrying: Set<string>;
-};
+import {
+  evolveSchedule,
+  firstRevision,
+  initialScheduleState,
+  type GroupState,
+  type Replica,
+  type ScheduleState,
+} from './schedule-state.js';
 
 /** The engines as the scheduler sees them now: capacity, labels, health. No reservations. */
 export type Pool = readonly Omit<Candidate, 'reservedCpus' | 'reservedMemory'>[];
@@ -210,9 +161,6 @@ const mergedSpec = (current: SealedImageSpec, change: SpecChange): SealedImageSp
   return merged.data;
 };
 
-const addUsage = (state: ScheduleState, owner: string, change: Usage) =>
-  state.usage.set(owner, plus(state.usage.get(owner) ?? NOTHING_USED, change));
-
 /** A group holds its name while it wants or still has replicas. */
 const isLive = (group: GroupState) => group.desired > 0 || group.members.size > 0;
 
@@ -228,15 +176,7 @@ const pendingIfShort = (
 
 export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleState> = {
   get initialState(): ScheduleState {
-    return {
-      groups: new Map(),
-      replicas: new Map(),
-      reserved: new Map(),
-      failed: new Map(),
-      usage: new Map(),
-      rolling: new Set(),
-      retrying: new Set(),
-    };
+    return initialScheduleState();
   },
 
   decide(command, state) {
@@ -479,83 +419,7 @@ export const scheduleDecider: Decider<ScheduleCommand, ContainerEvent, ScheduleS
     }
   },
 
-  // Updates the state in place: the scheduler folds one long stream (see streamHandler).
-  evolve(state, event) {
-    switch (event.type) {
-      case 'GroupCreated': {
-        const owner = event.data.owner ?? '';
-        state.groups.set(event.data.group, {
-          ...firstRevision(event.data.group, event.data.spec),
-          name: event.data.name,
-          owner,
-          pull: event.data.pull,
-          desired: event.data.desired,
-          members: new Set(),
-          pending: undefined,
-        });
-        addUsage(state, owner, reservationOf(event.data.desired, event.data.spec));
-        return state;
-      }
-      case 'GroupScaled': {
-        const group = state.groups.get(event.data.group);
-        if (group === undefined) return state;
-        addUsage(state, group.owner, reservationOf(event.data.desired - group.desired, group.spec));
-        group.desired = event.data.desired;
-        return state;
-      }
-      case 'GroupPending': {
-        const group = state.groups.get(event.data.group);
-        if (group !== undefined) {
-          const { missing, reason, retry } = event.data;
-          group.pending = missing > 0 ? { missing, reason, retry } : undefined;
-          if (group.pending?.retry === true) state.retrying.add(group.id);
-          else state.retrying.delete(group.id);
-        }
-        return state;
-      }
-      case 'GroupUpdateStarted': {
-        const group = state.groups.get(event.data.group);
-        if (group === undefined) return state;
-        const { revision, spec, strategy, rollback, previous } = event.data;
-        addUsage(state, group.owner, respecified(group, spec));
-        group.revisions.set(revision, { spec, previous });
-        Object.assign(group, {
-          spec,
-          revision,
-          update: { revision, strategy, rollback, previous, state: 'rolling' },
-        });
-        state.rolling.add(group.id);
-        return state;
-      }
-      case 'GroupUpdateCompleted':
-      case 'GroupUpdatePaused': {
-        const update = state.groups.get(event.data.group)?.update;
-        if (update?.revision === event.data.revision) {
-          update.state = event.type === 'GroupUpdateCompleted' ? 'done' : 'paused';
-          state.rolling.delete(event.data.group);
-        }
-        return state;
-      }
-      case 'ContainerPlaced': {
-        const { container, group, engine, cpus, memory, revision = 1 } = event.data;
-        state.replicas.set(container, { container, group, engine, cpus, memory, revision });
-        state.groups.get(group)?.members.add(container);
-        reserve(state, engine, cpus, memory);
-        return state;
-      }
-      case 'ContainerReleased': {
-        const { container, group, engine, cpus, memory, remove } = event.data;
-        const held = state.replicas.get(container);
-        if (state.replicas.delete(container)) reserve(state, engine, -cpus, -memory);
-        if (remove) state.failed.delete(container);
-        else if (held !== undefined) state.failed.set(container, held);
-        state.groups.get(group)?.members.delete(container);
-        return state;
-      }
-      default:
-        return state;
-    }
-  },
+  evolve: evolveSchedule,
 };
 
 const DEFAULT_STRATEGY: UpdateStrategy = {
@@ -565,14 +429,6 @@ const DEFAULT_STRATEGY: UpdateStrategy = {
   readyTimeoutSeconds: 60,
   failureAction: 'rollback',
 };
-
-const firstRevision = (id: string, spec: SealedImageSpec) => ({
-  id,
-  spec,
-  revision: 1,
-  revisions: new Map([[1, { spec, previous: undefined }]]),
-  update: undefined,
-});
 
 const updateStarted = (
   group: GroupState,
@@ -646,11 +502,6 @@ const stepUpdate = (
     return [...first, ...place(group, 1, candidates, command.newId, reason).placed];
   }
   return [...gone, ...placed];
-};
-
-const reserve = (state: ScheduleState, engine: string, cpus: number, memory: number) => {
-  const now = state.reserved.get(engine) ?? { cpus: 0, memory: 0 };
-  state.reserved.set(engine, { cpus: now.cpus + cpus, memory: now.memory + memory });
 };
 
 function exhaustive(value: never): never {

@@ -2,7 +2,8 @@ import type { ContainerEvent, EngineEvent, RecordedEvent } from '@berth/contract
 import { newCommandId, newId } from '@berth/ids';
 import type { Logger } from '@berth/log';
 import { unhealthy, type ClusterView } from '../cluster-view.js';
-import type { ScheduleCommand, ScheduleState } from '../domain/schedule.js';
+import type { ScheduleCommand } from '../domain/schedule.js';
+import type { ScheduleState } from '../domain/schedule-state.js';
 import type { ScheduleHandler } from '../start.js';
 
 /**
