@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,47 @@ eventLogConformance('sqlite', () => {
       rmSync(dir, { recursive: true, force: true });
     },
   });
+});
+
+it('opens a new file while another process writes to it (the switch to WAL waits)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-eventlog-'));
+  const file = join(dir, 'events.db');
+  // Another process is in a write transaction on the file in rollback mode, as a process that
+  // opened it a moment before is while it switches the file to WAL. SQLite refuses this one's
+  // switch at once with SQLITE_BUSY, without waiting out the busy timeout.
+  const reader = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import Database from 'better-sqlite3';
+       const db = new Database(${JSON.stringify(file)});
+       db.exec('BEGIN IMMEDIATE');
+       console.log('writing');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
+    ],
+    { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      reader.stdout.once('data', () => resolve());
+      reader.once('exit', (code) => reject(new Error(`the reader exited with ${code}`)));
+    });
+    const log = openSqliteEventLog({ file, key: TEST_CHAIN_KEY });
+    const commandId = newId();
+    const written = await log.append('s-1', 0, [
+      {
+        type: 'Opened',
+        data: {},
+        metadata: { actor: 'tester', commandId, correlationId: commandId, causationId: commandId },
+      },
+    ]);
+    expect(written.version).toBe(1);
+    await log.close();
+  } finally {
+    reader.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it('sqlite refuses UPDATE and DELETE on the events table even through raw SQL', async () => {

@@ -94,17 +94,40 @@ const filterSql = (filter: EventFilter | undefined): { sql: string; params: unkn
   return { sql: clauses.map((c) => ` AND ${c}`).join(''), params };
 };
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs the set-up of a file that other processes may be opening at the same moment. Most waits
+ * are the busy timeout's, but SQLite refuses the switch to WAL at once with SQLITE_BUSY while
+ * another process is writing the file (as one that switches it a moment earlier is), so that
+ * step is tried again, for at most `forMs`.
+ */
+const retryWhileBusy = (setUp: () => void, forMs = 10_000) => {
+  const until = Date.now() + forMs;
+  for (let waitMs = 5; ; waitMs = Math.min(waitMs * 2, 250)) {
+    try {
+      setUp();
+      return;
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (!busy || Date.now() + waitMs > until) throw error;
+      // Opening is synchronous already: the wait holds up start-up, no request.
+      Atomics.wait(pause, 0, 0, waitMs);
+    }
+  }
+};
+
 /** The embedded event log: one SQLite file in WAL mode, every commit synced to disk. */
 export const openSqliteEventLog = (options: SqliteEventLogOptions): EventLog => {
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   // Made owner-only before SQLite opens it; its -wal and -shm files take the same mode.
   closeSync(openSync(options.file, 'a', 0o600));
-  // The busy timeout is set at open: processes opening a new file at once wait for each other
-  // even while one of them switches it to WAL.
   const db = new Database(options.file, { timeout: 5000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(SCHEMA);
+  retryWhileBusy(() => {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+  });
 
   const pollMs = options.pollIntervalMs ?? 250;
   const appended = new EventEmitter().setMaxListeners(0);

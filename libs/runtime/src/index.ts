@@ -43,6 +43,23 @@ export const runService = async (
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
   holdLargeHeapsNearLiveSet();
+  // A service that cannot start exits, so its supervisor sees it and starts it again; kept
+  // alive by the stray-error net it would sit there, neither ready nor gone.
+  const stop = await startService(name, env, config, logger, start).catch((error: unknown) => {
+    logger.fatal({ err: error }, `${name} service could not start`);
+    process.exit(1);
+  });
+  logger.info(`${name} service ready`);
+  exitOnSignals(logger, stop);
+};
+
+const startService = async (
+  name: string,
+  env: Record<string, string | undefined>,
+  config: z.infer<typeof Env>,
+  logger: Logger,
+  start: (deps: ServiceDeps) => Promise<RunningService>,
+) => {
   const nc = await connectNats({
     ...parseEnv(NatsEnv, env),
     name: `berth-${name}`,
@@ -56,12 +73,10 @@ export const runService = async (
       ? undefined
       : await serveMetrics(config.BERTH_METRICS_PORT);
   if (metrics !== undefined) logger.info({ port: metrics.port }, 'metrics listening');
-  logger.info(`${name} service ready`);
-
-  exitOnSignals(logger, async () => {
+  return async () => {
     await metrics?.stop();
     await service.stop();
     await nc.drain();
     await log.close();
-  });
+  };
 };
