@@ -2,6 +2,7 @@ import { r, type Connection, type RDatum, type RStream, type WriteResult } from 
 import type { RecordedEvent } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import type { EventFilter } from './port.js';
+import { prepare } from './rethinkdb-prepared.js';
 import {
   HEAD,
   type Commit,
@@ -18,6 +19,20 @@ export const MAJORITY = { readMode: 'majority' } as const;
 /** A claim on the head, whether its events are all there, and its age (ms, by the server). */
 type ClaimState = Pending & { written: boolean; age: number };
 
+/**
+ * A claim's compare-and-set: on a head still at `base`, hand out the positions up to `to` (the
+ * last event's hash `tip`) to `pending`, and take the claims at `released` off the head.
+ */
+export type ClaimParams = {
+  base: number;
+  to: number;
+  tip: string;
+  released: number[];
+  pending: Pending;
+};
+/** What storing commits and claiming them did; `onHead` is null when an insert failed. */
+export type StoreAndClaimResult = { stored: WriteResult<Commit>; onHead: WriteResult | null };
+
 export const logQueries = (conn: Connection) => {
   const commits = r.table<Commit>('commits');
   const eventsTable = r.table<EventDoc>('events');
@@ -25,10 +40,10 @@ export const logQueries = (conn: Connection) => {
 
   const readHead = async () => (await meta.get(HEAD).run(conn, MAJORITY)) as Head;
 
-  /** The head, and for each claim on it whether its events are all there and its age (ms). */
-  const readClaims = async () =>
-    (await r
-      .do(meta.get(HEAD), (h: RDatum<Head | null>) => ({
+  // Run on every append or read: built once (see rethinkdb-prepared.ts).
+  const claimsQuery = prepare<object, { position: number; hash: string; claims: ClaimState[] }>(
+    () =>
+      r.do(meta.get(HEAD), (h: RDatum<Head | null>) => ({
         position: h('position'),
         hash: h('hash'),
         claims: h('pending').map((p: RDatum<Pending>) =>
@@ -40,8 +55,51 @@ export const logQueries = (conn: Connection) => {
             age: r.now().toEpochTime().sub(p('at').default(0)).mul(1000),
           }),
         ),
-      }))
-      .run(conn, MAJORITY)) as { position: number; hash: string; claims: ClaimState[] };
+      })),
+  );
+  const claimOnHead = (p: RDatum<ClaimParams>) =>
+    meta.get(HEAD).update((head: RDatum<Head | null>) =>
+      r.branch(
+        head('position').eq(p('base')),
+        {
+          position: p('to'),
+          hash: p('tip'),
+          pending: head('pending')
+            .filter((q: RDatum<Pending>) => p('released').contains(q('from')).not())
+            .append(p('pending').merge({ at: r.now().toEpochTime() })),
+        },
+        {},
+      ),
+    );
+  const claimQuery = prepare<ClaimParams, WriteResult | null>(claimOnHead);
+  // Stores the commits and, only if all were stored, claims them: one query, one round trip.
+  const storeAndClaimQuery = prepare<{ batch: Commit[]; claim: ClaimParams }, StoreAndClaimResult>(
+    (p) =>
+      r.do(commits.insert(p('batch') as never, { returnChanges: 'always' }), (result: RDatum) =>
+        r.branch(
+          result('errors').eq(0),
+          { stored: result, onHead: claimOnHead(p('claim')) },
+          { stored: result, onHead: null },
+        ),
+      ),
+  );
+  type ClaimWrite = { docs: EventDoc[]; placed: Pick<Commit, 'id' | 'position' | 'hashes'>[] };
+  const writeClaimQuery = (durability: 'hard' | 'soft') =>
+    prepare<ClaimWrite, WriteResult[]>((p) => [
+      eventsTable.insert(p('docs') as never, { conflict: 'replace', durability }),
+      commits.insert(p('placed') as never, { conflict: 'update', durability }),
+    ]);
+  const writeClaimQueries = { hard: writeClaimQuery('hard'), soft: writeClaimQuery('soft') };
+
+  /** The head, and for each claim on it whether its events are all there and its age (ms). */
+  const readClaims = () => claimsQuery(conn, {}, MAJORITY);
+
+  /** The compare-and-set of a claim; see ClaimParams. */
+  const claim = (params: ClaimParams) => claimQuery(conn, params);
+
+  /** Stores commits and, if all were stored, claims them on the head in the same query. */
+  const storeAndClaim = (batch: Commit[], params: ClaimParams) =>
+    storeAndClaimQuery(conn, { batch, claim: params });
 
   const streamCommits = (stream: string) =>
     commits.between([stream, r.minval], [stream, r.maxval], { index: 'stream_version' });
@@ -120,12 +178,7 @@ export const logQueries = (conn: Connection) => {
         hashes: events.map((e) => e.hash),
       };
     });
-    const results = (await r
-      .expr([
-        eventsTable.insert(docs, { conflict: 'replace', durability }),
-        r.table('commits').insert(placed, { conflict: 'update', durability }),
-      ])
-      .run(conn)) as unknown as WriteResult[];
+    const results = await writeClaimQueries[durability](conn, { docs, placed });
     results.forEach(assertWritten);
   };
 
@@ -204,6 +257,8 @@ export const logQueries = (conn: Connection) => {
   return {
     readHead,
     readClaims,
+    claim,
+    storeAndClaim,
     commitsFrom,
     currentVersion,
     readCommits,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { r, type Connection, type RDatum, type WriteResult } from 'rethinkdb-ts';
+import { r, type Connection, type WriteResult } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import type { NewEvent, RecordedEvent } from '@berth/contracts';
 import { ConflictError, UnavailableError } from '@berth/errors';
@@ -13,15 +13,13 @@ import {
   chainAll,
   commitKey,
   fromDoc,
-  HEAD,
   toRecorded,
   type Commit,
   type EventDoc,
-  type Head,
   type Pending,
   type StoredEvent,
 } from './rethinkdb-documents.js';
-import { assertWritten, logQueries } from './rethinkdb-queries.js';
+import { assertWritten, logQueries, type ClaimParams } from './rethinkdb-queries.js';
 import { ensureSchema, upgradeHead } from './rethinkdb-schema.js';
 import { startWakeFeed } from './rethinkdb-wake-feed.js';
 
@@ -92,7 +90,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   let closed = false;
 
   const commits = r.table<Commit>('commits');
-  const meta = r.table<Head>('meta');
   const store = logQueries(conn);
 
   // The head as this instance last left or read it, so its next claim needs no read of the
@@ -245,22 +242,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
    * events are made of, and anyone finishes a claim left unfinished — so callers are answered
    * at once, and the events are written behind them while the next claims go ahead.
    */
-  const claimOnHead = (plan: PlannedClaim) => {
-    const released = plan.releasing.map((c) => c.pending.from);
-    return meta.get(HEAD).update((head: RDatum<Head | null>) =>
-      r.branch(
-        head('position').eq(plan.base.position),
-        {
-          position: plan.pending.to,
-          hash: plan.tip,
-          pending: head('pending')
-            .filter((p: RDatum<Pending>) => r.expr(released).contains(p('from')).not())
-            .append({ ...plan.pending, at: r.now().toEpochTime() }),
-        },
-        {},
-      ),
-    );
-  };
+  const claimParams = (plan: PlannedClaim): ClaimParams => ({
+    base: plan.base.position,
+    to: plan.pending.to,
+    tip: plan.tip,
+    released: plan.releasing.map((c) => c.pending.from),
+    pending: plan.pending,
+  });
 
   /** Takes in what the compare-and-set did: true when the claim was made. */
   const claimed = (plan: PlannedClaim, result: WriteResult | null): boolean => {
@@ -280,7 +268,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   /** Claims stored commits on `base`; undefined when someone else claimed since. */
   const claim = async (base: PlannedClaim['base'], todo: Commit[]) => {
     const plan = planClaim(base, todo);
-    return claimed(plan, await claimOnHead(plan).run(conn)) ? plan.recorded : undefined;
+    return claimed(plan, await store.claim(claimParams(plan))) ? plan.recorded : undefined;
   };
 
   /** Bounds the claims whose events this instance is still writing. */
@@ -401,20 +389,13 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async (batch): Promise<{ error?: string | undefined; recorded?: RecordedEvent[] }[]> => {
       await roomToClaim();
       const plan = known === undefined ? undefined : planClaim(known, batch);
-      const insert = commits.insert(batch, { returnChanges: 'always' });
-      const { stored, onHead } = (
+      const { stored, onHead } =
         plan === undefined
-          ? { stored: await insert.run(conn), onHead: null }
-          : await r
-              .do(insert, (result: RDatum) =>
-                r.branch(
-                  result('errors').eq(0),
-                  { stored: result, onHead: claimOnHead(plan) },
-                  { stored: result, onHead: null },
-                ),
-              )
-              .run(conn)
-      ) as { stored: WriteResult<Commit>; onHead: WriteResult | null };
+          ? {
+              stored: await commits.insert(batch, { returnChanges: 'always' }).run(conn),
+              onHead: null,
+            }
+          : await store.storeAndClaim(batch, claimParams(plan));
       if (plan !== undefined && claimed(plan, onHead))
         return plan.recorded.map((recorded) => ({ recorded }));
       const errors = new Map(
