@@ -1,5 +1,7 @@
 // `npm start` as a user sees it: ready within 30 s, and nothing left behind when stopped.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +68,23 @@ describe('npm start (one machine)', () => {
     while (berth.childPids.some(alive) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     for (const pid of berth.childPids) expect(alive(pid)).toBe(false);
+  });
+
+  it('exits with 1 and says why when it cannot start (its port is taken)', async () => {
+    const taken = createServer((_req, res) => res.writeHead(418).end());
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+    try {
+      const { port } = taken.address() as { port: number };
+      const berth = await spawnBerth({}, { dataDir, port });
+      cleanup.push(berth.stop);
+      const [code] = (await berth.exited) as [number | null];
+      expect(code, berth.output()).toBe(1);
+      expect(berth.output()).toContain('berth could not start');
+      expect(berth.output()).toContain(`address already in use 127.0.0.1:${port}`);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,5 +18,5 @@ export const createLogger = (service: string, level = 'info'): Logger =>
 export const warnReadingAgain = (logger: Logger) => (error: unknown) =>
   logger.warn({ err: error }, 'reading the log failed; reading again');
 
-export { exitOnSignals, keepServingOnStrayErrors } from './process.js';
+export { exitOnSignals, keepServingOnStrayErrors, startOrExit } from './process.js';
 export { holdLargeHeapsNearLiveSet } from './heap.js';

@@ -14,6 +14,24 @@ export const keepServingOnStrayErrors = (logger: Logger) => {
 };
 
 /**
+ * Awaits a process's start-up and ends the process with exit code 1 when it fails. The
+ * stray-error net would otherwise take the failure for a stray one: the process would sit
+ * there neither serving nor gone (or end with 0), and no supervisor would start it again.
+ */
+export const startOrExit = async <T>(
+  logger: Logger,
+  what: string,
+  start: () => Promise<T>,
+): Promise<T> => {
+  try {
+    return await start();
+  } catch (error) {
+    logger.fatal({ err: error }, `${what} could not start`);
+    process.exit(1);
+  }
+};
+
+/**
  * Stops on SIGINT or SIGTERM and exits, within `deadlineMs` whatever happens: a terminal's
  * Ctrl-C signals the whole process group, so the NATS and etcd children may already be gone
  * and every goodbye to them would wait out its timeout. Work that matters is in the event log

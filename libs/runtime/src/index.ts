@@ -9,6 +9,7 @@ import {
   createLogger,
   exitOnSignals,
   keepServingOnStrayErrors,
+  startOrExit,
   type Logger,
 } from '@berth/log';
 
@@ -43,12 +44,9 @@ export const runService = async (
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
   holdLargeHeapsNearLiveSet();
-  // A service that cannot start exits, so its supervisor sees it and starts it again; kept
-  // alive by the stray-error net it would sit there, neither ready nor gone.
-  const stop = await startService(name, env, config, logger, start).catch((error: unknown) => {
-    logger.fatal({ err: error }, `${name} service could not start`);
-    process.exit(1);
-  });
+  const stop = await startOrExit(logger, `${name} service`, () =>
+    startService(name, env, config, logger, start),
+  );
   logger.info(`${name} service ready`);
   exitOnSignals(logger, stop);
 };

@@ -1,6 +1,8 @@
 // Two account-service processes in one queue group; one is SIGKILLed while 200 AddAccount
 // commands are in flight, retried by commandId. Exactly 200 accounts must come out.
+// And an instance that cannot start exits with 1 instead of sitting there unready.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,4 +123,25 @@ it('keeps exactly-once AddAccount across a SIGKILLed instance', async () => {
   const names = new Set(added.map((e) => (e.type === 'AccountAdded' ? e.data.username : '')));
   expect(names.size).toBe(total);
   expect(events.filter((e) => e.type === 'AccountDeleted')).toHaveLength(0);
+});
+
+it('exits with 1 and says why when it cannot start (no NATS at its address)', async () => {
+  const child = spawn(process.execPath, ['services/account/dist/main.js'], {
+    env: {
+      ...process.env,
+      ...nats.env,
+      BERTH_NATS_URL: 'nats://127.0.0.1:1',
+      BERTH_DATA_DIR: dataDir,
+      BERTH_SECRET_KEY: secretKey,
+      BERTH_ADMIN_PASSWORD: 'failover-admin',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  instances.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await within(() => 'exit', 30_000, once(child, 'exit'))) as [number | null];
+  expect(code, output).toBe(1);
+  expect(output).toContain('account service could not start');
+  expect(output).toContain('CONNECTION_REFUSED');
 });

@@ -4,6 +4,7 @@ import {
   createLogger,
   exitOnSignals,
   keepServingOnStrayErrors,
+  startOrExit,
 } from '@berth/log';
 import { readConfig } from './config.js';
 import { start } from './start.js';
@@ -12,6 +13,6 @@ const config = readConfig(process.env);
 const logger = createLogger('berth', config.logLevel);
 keepServingOnStrayErrors(logger);
 holdLargeHeapsNearLiveSet();
-const berth = await start(config, logger);
+const berth = await startOrExit(logger, 'berth', () => start(config, logger));
 
 exitOnSignals(logger, berth.stop);
