@@ -34,9 +34,7 @@ export const datum = (value: unknown): TermJson => {
  * Builds `body` once; each call runs it with `params` on `conn` and answers its single result
  * (a write's summary, a document, an object). Parameters are plain JSON: no dates or buffers.
  */
-export const prepare = <Params extends object, Result>(
-  body: (params: RDatum<Params>) => unknown,
-) => {
+export const prepare = <Params extends object, Result>(body: (params: RDatum) => unknown) => {
   const built = r.do(r.expr(null), body as never) as unknown as { term: [number, [TermJson]] };
   const func = built.term[1][0];
   return async (conn: Connection, params: Params, options?: RunOptions): Promise<Result> => {

@@ -57,7 +57,7 @@ export const logQueries = (conn: Connection) => {
         ),
       })),
   );
-  const claimOnHead = (p: RDatum<ClaimParams>) =>
+  const claimOnHead = (p: RDatum) =>
     meta.get(HEAD).update((head: RDatum<Head | null>) =>
       r.branch(
         head('position').eq(p('base')),
@@ -75,7 +75,7 @@ export const logQueries = (conn: Connection) => {
   // Stores the commits and, only if all were stored, claims them: one query, one round trip.
   const storeAndClaimQuery = prepare<{ batch: Commit[]; claim: ClaimParams }, StoreAndClaimResult>(
     (p) =>
-      r.do(commits.insert(p('batch') as never, { returnChanges: 'always' }), (result: RDatum) =>
+      r.do(commits.insert(p('batch'), { returnChanges: 'always' }), (result: RDatum) =>
         r.branch(
           result('errors').eq(0),
           { stored: result, onHead: claimOnHead(p('claim')) },
@@ -86,10 +86,19 @@ export const logQueries = (conn: Connection) => {
   type ClaimWrite = { docs: EventDoc[]; placed: Pick<Commit, 'id' | 'position' | 'hashes'>[] };
   const writeClaimQuery = (durability: 'hard' | 'soft') =>
     prepare<ClaimWrite, WriteResult[]>((p) => [
-      eventsTable.insert(p('docs') as never, { conflict: 'replace', durability }),
-      commits.insert(p('placed') as never, { conflict: 'update', durability }),
+      eventsTable.insert(p('docs'), { conflict: 'replace', durability }),
+      commits.insert(p('placed'), { conflict: 'update', durability }),
     ]);
   const writeClaimQueries = { hard: writeClaimQuery('hard'), soft: writeClaimQuery('soft') };
+
+  // The events written of a claim, and its commits still without positions.
+  const isWrittenQuery = prepare<Pending, [number, number]>((p) => [
+    eventsTable.between(p('from'), p('to').add(1)).count(),
+    commits
+      .getAll(r.args(p('commits')))
+      .filter((c: RDatum<Commit>) => c('position').eq(null))
+      .count(),
+  ]);
 
   /** The head, and for each claim on it whether its events are all there and its age (ms). */
   const readClaims = () => claimsQuery(conn, {}, MAJORITY);
@@ -198,15 +207,7 @@ export const logQueries = (conn: Connection) => {
 
   /** Whether a claim's events and its commits' positions are all written. */
   const isWritten = async (pending: Pending) => {
-    const [events, unplaced] = (await r
-      .expr([
-        eventsTable.between(pending.from, pending.to + 1).count(),
-        commits
-          .getAll(r.args(pending.commits))
-          .filter((c: RDatum<Commit>) => c('position').eq(null))
-          .count(),
-      ])
-      .run(conn, MAJORITY)) as unknown as [number, number];
+    const [events, unplaced] = await isWrittenQuery(conn, pending, MAJORITY);
     return events === pending.to - pending.from + 1 && unplaced === 0;
   };
 
