@@ -44,37 +44,27 @@ export const runService = async (
   const logger = createLogger(name, config.BERTH_LOG_LEVEL);
   keepServingOnStrayErrors(logger);
   holdLargeHeapsNearLiveSet();
-  const stop = await startOrExit(logger, `${name} service`, () =>
-    startService(name, env, config, logger, start),
-  );
+  const stop = await startOrExit(logger, `${name} service`, async () => {
+    const nc = await connectNats({
+      ...parseEnv(NatsEnv, env),
+      name: `berth-${name}`,
+      maxReconnectAttempts: -1,
+    });
+    const secretKey = parseSecretKey(config.BERTH_SECRET_KEY);
+    const log = await openEventLog(parseEnv(EventLogEnv, env), secretKey);
+    const service = await start({ nc, log, logger, secretKey });
+    const metrics =
+      config.BERTH_METRICS_PORT === undefined
+        ? undefined
+        : await serveMetrics(config.BERTH_METRICS_PORT);
+    if (metrics !== undefined) logger.info({ port: metrics.port }, 'metrics listening');
+    return async () => {
+      await metrics?.stop();
+      await service.stop();
+      await nc.drain();
+      await log.close();
+    };
+  });
   logger.info(`${name} service ready`);
   exitOnSignals(logger, stop);
-};
-
-const startService = async (
-  name: string,
-  env: Record<string, string | undefined>,
-  config: z.infer<typeof Env>,
-  logger: Logger,
-  start: (deps: ServiceDeps) => Promise<RunningService>,
-) => {
-  const nc = await connectNats({
-    ...parseEnv(NatsEnv, env),
-    name: `berth-${name}`,
-    maxReconnectAttempts: -1,
-  });
-  const secretKey = parseSecretKey(config.BERTH_SECRET_KEY);
-  const log = await openEventLog(parseEnv(EventLogEnv, env), secretKey);
-  const service = await start({ nc, log, logger, secretKey });
-  const metrics =
-    config.BERTH_METRICS_PORT === undefined
-      ? undefined
-      : await serveMetrics(config.BERTH_METRICS_PORT);
-  if (metrics !== undefined) logger.info({ port: metrics.port }, 'metrics listening');
-  return async () => {
-    await metrics?.stop();
-    await service.stop();
-    await nc.drain();
-    await log.close();
-  };
 };

@@ -27,6 +27,18 @@ export const whyNoRoom = (pool: Pool, spec: SealedImageSpec): string => {
   return `not enough free CPU or memory (each replica reserves ${spec.cpus} CPU and ${spec.memory} MB)`;
 };
 
+export type Released = Extract<ContainerEvent, { type: 'ContainerReleased' }>;
+
+/** A replica given up: its reservation returned, and with `remove` its container removed. */
+export const released = (
+  { container, group, engine, cpus, memory }: Replica,
+  reason: string,
+  remove: boolean,
+): Released => ({
+  type: 'ContainerReleased',
+  data: { container, group, engine, cpus, memory, reason, remove },
+});
+
 /**
  * Places up to `count` replicas of a group one after another on the updated reservations, so
  * a batch spreads. Returns the events and how many found no room.
