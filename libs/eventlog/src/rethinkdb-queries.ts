@@ -33,6 +33,8 @@ export type ClaimParams = {
 /** What storing commits and claiming them did; `onHead` is null when an insert failed. */
 export type StoreAndClaimResult = { stored: WriteResult<Commit>; onHead: WriteResult | null };
 
+export type LogQueries = ReturnType<typeof logQueries>;
+
 export const logQueries = (conn: Connection) => {
   const commits = r.table<Commit>('commits');
   const eventsTable = r.table<EventDoc>('events');

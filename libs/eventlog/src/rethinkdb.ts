@@ -19,6 +19,7 @@ import {
   type Pending,
   type StoredEvent,
 } from './rethinkdb-documents.js';
+import { OwnClaims, type OwnClaim } from './rethinkdb-own-claims.js';
 import { assertWritten, logQueries, type ClaimParams } from './rethinkdb-queries.js';
 import { ensureSchema, upgradeHead } from './rethinkdb-schema.js';
 import { startWakeFeed } from './rethinkdb-wake-feed.js';
@@ -48,15 +49,6 @@ export const parseRethinkUrl = (
 // A claim still on the head after this long is finished by whoever sees it: its writer may be
 // dead. Finishing a claim twice only writes the same documents again, but costs a busy server.
 const HELP_AFTER_MS = 1000;
-
-// How long a durable claim waits for this instance's next claim to take it off the head.
-const RELEASE_AFTER_MS = 10;
-
-// How long a claim's soft writes wait for the sync that makes them durable, with others'.
-const SYNC_AFTER_MS = 50;
-
-// Claims of one instance whose events are still being written; the next waits past this many.
-const MAX_CLAIMS_IN_FLIGHT = 8;
 
 // Streams whose last seen version is kept (see seenVersions): about 100 bytes each.
 const SEEN_VERSIONS_MAX = 50_000;
@@ -95,17 +87,14 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   // The head as this instance last left or read it, so its next claim needs no read of the
   // head while nobody else claimed meanwhile.
   let known: { position: number; hash: string } | undefined;
-  // This instance's claims still on the head, oldest first. `write` settles once the claim's
-  // events and commit positions are written (softly), or the write failed (then it is left to
-  // helpers); `durable` once a sync made that write durable, and the claim may leave the head.
-  type OwnClaim = { pending: Pending; written: boolean; durable: boolean; write: Promise<void> };
-  let ownClaims: OwnClaim[] = [];
-  // Every write this instance started: what it answered, its readers see.
-  let writing: Promise<void> = Promise.resolve();
-  const ownClaimAt = (from: number) => ownClaims.find((c) => c.pending.from === from);
-  // The events of commits in this instance's claims that are still being written: a stream or
-  // command read here needs not wait for that write.
-  const beingWritten = new Map<string, RecordedEvent[]>();
+  // Claims this instance finished writing (its own, and others' it completed); followers are
+  // woken on each.
+  let writesDone = 0;
+  const written = () => {
+    writesDone++;
+    appended.emit('appended');
+  };
+  const own = new OwnClaims(store, written);
 
   /**
    * The last position readers may read: the head's, unless a claim before it is not all written
@@ -115,9 +104,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const readFrontier = async (): Promise<number> => {
     for (;;) {
       const { position, claims } = await store.readClaims();
-      const abandoned = claims.find(
-        (c) => ownClaimAt(c.from) === undefined && c.age >= HELP_AFTER_MS,
-      );
+      const abandoned = claims.find((c) => own.at(c.from) === undefined && c.age >= HELP_AFTER_MS);
       if (abandoned !== undefined) {
         if (await store.isWritten(abandoned)) {
           await store.syncTables(); // its writer may have written softly
@@ -131,10 +118,9 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   };
   // Readers here asking at once share one read (every follower asks after every append),
   // unless it began before this instance last finished writing: its readers see their writes.
-  let writesDone = 0;
   let shared: { after: number; frontier: Promise<number> } | undefined;
   const frontier = async (): Promise<number> => {
-    await writing; // what this instance answered, its readers see
+    await own.writing; // what this instance answered, its readers see
     if (shared?.after === writesDone) return shared.frontier;
     const read = readFrontier();
     const mine = { after: writesDone, frontier: read };
@@ -151,67 +137,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     await store.writeClaim(pending, ordered, recorded, 'hard');
     sharedPages.keep(recorded.flat());
     await store.release([pending.from]);
-    writesDone++;
-    appended.emit('appended');
-  };
-
-  // This instance's durable claims leave the head with its next claim, or a moment after the
-  // last sync when no claim follows: under load, no write of the head but the claims.
-  let releaseTimer: NodeJS.Timeout | undefined;
-  const releaseNow = async () => {
-    clearTimeout(releaseTimer);
-    const durable = ownClaims.filter((c) => c.durable);
-    if (durable.length === 0) return;
-    await store.release(durable.map((c) => c.pending.from));
-    ownClaims = ownClaims.filter((c) => !durable.includes(c));
-  };
-  const releaseSoon = () => {
-    clearTimeout(releaseTimer);
-    releaseTimer = setTimeout(() => void releaseNow().catch(() => undefined), RELEASE_AFTER_MS);
-    releaseTimer.unref();
-  };
-
-  // The claimer writes softly: a claim stays on the head until a sync of both tables has made
-  // its writes durable, and whoever finishes a claim on the head writes the same documents, so
-  // a crash loses nothing. One sync covers the claims written since the one before.
-  let syncTimer: NodeJS.Timeout | undefined;
-  const syncOwn = async () => {
-    clearTimeout(syncTimer);
-    syncTimer = undefined;
-    const covered = ownClaims.filter((c) => c.written && !c.durable);
-    if (covered.length === 0) return;
-    await store.syncTables();
-    for (const claim of covered) claim.durable = true;
-    releaseSoon();
-  };
-  const syncSoon = () => {
-    if (syncTimer !== undefined) return;
-    const retry = () => void (closed || syncSoon()); // the claims wait on the head meanwhile
-    syncTimer = setTimeout(() => void syncOwn().catch(retry), SYNC_AFTER_MS);
-    syncTimer.unref();
-  };
-
-  /** Writes a claim's events behind its callers; the next claims need not wait for it. */
-  const writeBehind = (pending: Pending, ordered: Commit[], recorded: RecordedEvent[][]) => {
-    const own: OwnClaim = { pending, written: false, durable: false, write: Promise.resolve() };
-    ordered.forEach((commit, i) => beingWritten.set(commit.id, recorded[i] ?? []));
-    const written = () => ordered.forEach((commit) => beingWritten.delete(commit.id));
-    own.write = store.writeClaim(pending, ordered, recorded, 'soft').then(
-      () => {
-        written();
-        own.written = true;
-        writesDone++;
-        appended.emit('appended');
-        syncSoon();
-      },
-      // Left to a helper (see readFrontier), as if this writer had died.
-      () => {
-        written();
-        ownClaims = ownClaims.filter((c) => c !== own);
-      },
-    );
-    ownClaims.push(own);
-    writing = Promise.all([writing, own.write]).then(() => undefined);
+    written();
   };
 
   /** A claim worked out in this instance: the positions after `base` for `todo`. */
@@ -233,7 +159,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       prevHash: base.hash,
     };
     const tip = events.at(-1)?.hash ?? base.hash;
-    return { base, todo, recorded, pending, tip, releasing: ownClaims.filter((c) => c.durable) };
+    return { base, todo, recorded, pending, tip, releasing: own.durable() };
   };
 
   /**
@@ -258,10 +184,10 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       known = undefined; // someone else claimed since
       return false;
     }
-    ownClaims = ownClaims.filter((c) => !plan.releasing.includes(c));
+    own.released(plan.releasing);
     known = { position: plan.pending.to, hash: plan.tip };
     sharedPages.keep(plan.recorded.flat());
-    writeBehind(plan.pending, plan.todo, plan.recorded);
+    own.writeBehind(plan.pending, plan.todo, plan.recorded);
     return true;
   };
 
@@ -269,12 +195,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   const claim = async (base: PlannedClaim['base'], todo: Commit[]) => {
     const plan = planClaim(base, todo);
     return claimed(plan, await store.claim(claimParams(plan))) ? plan.recorded : undefined;
-  };
-
-  /** Bounds the claims whose events this instance is still writing. */
-  const roomToClaim = async () => {
-    const inFlight = ownClaims.filter((c) => !c.written);
-    if (inFlight.length >= MAX_CLAIMS_IN_FLIGHT) await inFlight[0]?.write;
   };
 
   /**
@@ -290,8 +210,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const remaining = new Set(requests.map(({ id }) => id).filter((id) => !results.has(id)));
       const holding = head.claims.find((c) => c.commits.some((id) => remaining.has(id)));
       if (holding !== undefined && !(await store.isWritten(holding))) {
-        const own = ownClaimAt(holding.from);
-        if (own !== undefined) await own.write;
+        const mine = own.at(holding.from);
+        if (mine !== undefined) await mine.write;
         else if (holding.age < HELP_AFTER_MS) await new Promise((done) => setTimeout(done, 2));
         else await complete(holding);
         continue;
@@ -344,7 +264,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     return { recorded: await sequenced, error };
   };
   const sequenceStored = async (id: string) =>
-    (await ownAppends.get(id)?.catch(() => undefined)) ?? beingWritten.get(id) ?? sequence({ id });
+    (await ownAppends.get(id)?.catch(() => undefined)) ?? own.eventsOf(id) ?? sequence({ id });
 
   const sequenceOrphans = async () => {
     const orphans = await store.unsequencedBefore(Date.now() - orphanAfterMs);
@@ -387,7 +307,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     (commit: Commit) => commit.id,
     MAX_COMMITS_PER_CLAIM,
     async (batch): Promise<{ error?: string | undefined; recorded?: RecordedEvent[] }[]> => {
-      await roomToClaim();
+      await own.roomToClaim();
       const plan = known === undefined ? undefined : planClaim(known, batch);
       const { stored, onHead } =
         plan === undefined
@@ -516,9 +436,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     },
     async readCommand(commandId) {
       // Taken before the read: a write that lands meanwhile is in one or the other.
-      const unwritten = [...beingWritten.values()]
-        .flat()
-        .filter((event) => event.metadata.commandId === commandId);
+      const unwritten = own.eventsOfCommand(commandId);
       const events = new Map((await readCommands(commandId)).map((e) => [e.position, e]));
       for (const event of unwritten)
         if (!events.has(event.position)) events.set(event.position, structuredClone(event));
@@ -571,9 +489,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async close() {
       closed = true;
       clearInterval(sweeper);
-      await writing;
-      await syncOwn().catch(() => undefined);
-      await releaseNow().catch(() => undefined);
+      await own.close();
       await wakeFeed.stop();
       await conn.close();
     },
