@@ -11,42 +11,29 @@ export type StoredEvent = {
   data: unknown;
   metadata: EventMetadata;
 };
+/** What one append adds to one stream: its events, after version `prevVersion`. */
 export type Commit = {
-  id: string;
   stream: string;
   prevVersion: number;
   events: StoredEvent[];
-  createdAt: number;
-  position: number | null;
-  hashes: string[] | null;
 };
 /**
- * A claim: these commits, laid end to end, take the positions `from` to `to`, chained after
- * `prevHash`. `at` is when it was made (the server's clock, epoch seconds).
+ * One document of the log: commits laid end to end from position `id` on, with each event's
+ * hash in order. The key is the first position, so the entry after it has exactly one possible
+ * key (its last position + 1): two writers that both saw the same last entry collide on insert.
  */
-export type Pending = {
-  commits: string[];
-  from: number;
-  to: number;
-  prevHash: string;
-  at?: number;
+export type Entry = {
+  id: number;
+  commits: Commit[];
+  hashes: string[];
 };
-/**
- * `position` and `hash` are the last position handed out and its event's hash, set by each
- * claim; `pending` holds the claims whose events may not all be written yet, oldest first.
- */
-export type Head = { id: 'head'; position: number; hash: string; pending: Pending[] };
-/** The head as versions before pipelined claims kept it: one claim, `hash` set on release. */
-export type LegacyHead = Omit<Head, 'pending'> & {
-  pending: Omit<Pending, 'to' | 'at'> | null;
-};
-export type EventDoc = Omit<RecordedEvent, 'position' | 'id'> & { id: number; eventId: string };
+/** Where the log ends: the next position to hand out, and the last event's hash. */
+export type Tail = { next: number; hash: string };
 
-export const HEAD = 'head';
-
-// The commit that follows version N of a stream has exactly one possible key, so two writers
-// that both saw version N collide on insert. The number after the last '#' is unambiguous.
-export const commitKey = (stream: string, prevVersion: number) => `${stream}#${prevVersion}`;
+export const tailOf = (entry: Entry): Tail => ({
+  next: entry.id + entry.hashes.length,
+  hash: entry.hashes.at(-1) as string,
+});
 
 /** The `i`th event of a commit at `position`, all but its data and hash. */
 const envelopeOf = (commit: Commit, i: number, position: number) => {
@@ -63,12 +50,27 @@ const envelopeOf = (commit: Commit, i: number, position: number) => {
   };
 };
 
-export const toRecorded = (commit: Commit, position: number, hashes: string[]): RecordedEvent[] =>
+/** A commit's events as recorded, from `position` on, with their hashes. */
+const toRecorded = (commit: Commit, position: number, hashes: string[]): RecordedEvent[] =>
   commit.events.map((event, i) => ({
     ...envelopeOf(commit, i, position + i),
     data: event.data,
     hash: hashes[i] as string,
   }));
+
+/** Each commit of an entry as recorded, in order. */
+export const recordedCommits = (entry: Entry): RecordedEvent[][] => {
+  let offset = 0;
+  return entry.commits.map((commit) => {
+    const hashes = entry.hashes.slice(offset, offset + commit.events.length);
+    const recorded = toRecorded(commit, entry.id + offset, hashes);
+    offset += commit.events.length;
+    return recorded;
+  });
+};
+
+/** Every event of an entry as recorded, in order. */
+export const recordedEvents = (entry: Entry): RecordedEvent[] => recordedCommits(entry).flat();
 
 /** Positions and hashes for a commit that starts at `from` after `prevHash`. */
 const chain = (key: ChainKey, commit: Commit, from: number, prevHash: string): RecordedEvent[] => {
@@ -96,9 +98,3 @@ export const chainAll = (
     return recorded;
   });
 };
-
-export const fromDoc = ({ id, eventId, ...rest }: EventDoc): RecordedEvent => ({
-  ...rest,
-  position: id,
-  id: eventId,
-});

@@ -1,21 +1,36 @@
-import type { EventEmitter } from 'node:events';
-import { r, type Connection } from 'rethinkdb-ts';
-import { HEAD } from './rethinkdb-documents.js';
+import { r, type Connection, type RDatum } from 'rethinkdb-ts';
+import type { Entry, Tail } from './rethinkdb-documents.js';
+import { LOG_TABLE } from './rethinkdb-queries.js';
 
-/** A changefeed on the head document, used only to wake readers; reopened after errors. */
+/** A new entry: where it starts, and the end of the log it makes. */
+export type EntryWritten = Tail & { first: number };
+
+/**
+ * A changefeed on the log's new entries, used only to wake readers (and to tell writers where
+ * the log ends); reopened after errors. It carries each entry's key and end, not its events.
+ */
 export const startWakeFeed = (
   conn: Connection,
-  appended: EventEmitter,
+  onEntry: (written: EntryWritten) => void,
   isClosed: () => boolean,
 ) => {
   let cursor: { close(): Promise<void> } | undefined;
   const run = async () => {
     while (!isClosed()) {
       try {
-        const feed = await r.table('meta').get(HEAD).changes().run(conn);
+        const feed = await r
+          .table<Entry>(LOG_TABLE)
+          .map((e: RDatum<Entry>) => ({
+            first: e('id'),
+            next: e('id').add(e('hashes').count()),
+            hash: e('hashes').nth(-1),
+          }))
+          .changes()
+          .run(conn);
         cursor = feed;
         if (isClosed()) break; // closed while the feed was opening
-        for await (const _change of feed as AsyncIterable<unknown>) appended.emit('appended');
+        for await (const change of feed as AsyncIterable<{ new_val: EntryWritten | null }>)
+          if (change.new_val !== null) onEntry(change.new_val);
       } catch {
         // The poll interval covers the gap until the feed is back.
       }

@@ -1,9 +1,10 @@
-import { r, type Connection } from 'rethinkdb-ts';
+import { r, type RDatum } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import { describe, expect, it } from 'vitest';
 import { eventLogConformance, TEST_CHAIN_KEY } from './conformance.js';
 import type { EventLog } from './port.js';
-import { chainAll } from './rethinkdb-documents.js';
+import { chainAll, type Entry } from './rethinkdb-documents.js';
+import { GENESIS_HASH } from './hash-chain.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 
 const url = process.env.BERTH_RETHINKDB_URL;
@@ -34,12 +35,20 @@ if (url === undefined || url === '') {
         return log;
       },
       tamper: async (position: number) => {
-        await r
-          .db(db)
-          .table('events')
-          .get(position)
-          .update({ data: { i: 999 } })
+        const log = r.db(db).table<Entry>('log');
+        const [entry] = await log
+          .between(r.minval, position + 1)
+          .orderBy({ index: r.desc('id') })
+          .limit(1)
           .run(admin);
+        if (entry === undefined) throw new Error(`no entry holds position ${position}`);
+        let offset = entry.id;
+        for (const commit of entry.commits) {
+          const event = commit.events[position - offset];
+          if (event !== undefined) event.data = { i: 999 };
+          offset += commit.events.length;
+        }
+        await log.get(entry.id).replace(entry).run(admin);
       },
       destroy: async () => {
         for (const log of opened) await log.close().catch(() => undefined);
@@ -49,149 +58,100 @@ if (url === undefined || url === '') {
     };
   });
 
-  describe('rethinkdb: a writer that dies between its steps', () => {
-    const withLog = async (
-      test: (log: EventLog, db: string, admin: Connection) => Promise<void>,
-    ) => {
+  describe('rethinkdb: a log kept the earlier way (commits, events, meta)', () => {
+    it('is copied into the log once, at the same positions and hashes, with its unfinished claim and its unclaimed commit', async () => {
       const db = `berth_test_${newId().toLowerCase()}`;
       const admin = await r.connect({ host: server.host, port: server.port, silent: true });
-      const log = await openRethinkEventLog({
-        ...server,
-        db,
-        key: TEST_CHAIN_KEY,
-        pollIntervalMs: 100,
-        orphanAfterMs: 200,
-      });
+      const opened: EventLog[] = [];
       try {
-        await test(log, db, admin);
-      } finally {
-        await log.close();
-        await r.dbDrop(db).run(admin);
-        await admin.close();
-      }
-    };
-    const id = newId();
-    const metadata = { actor: 'tester', commandId: id, correlationId: id, causationId: id };
-    const stored = (type: string) => ({
-      id: newId(),
-      type,
-      v: 1,
-      at: new Date().toISOString(),
-      data: {},
-      metadata,
-    });
-
-    it('sequences a commit that was stored but never given positions', async () => {
-      await withLog(async (log, db, admin) => {
-        await log.append('s', 0, [{ type: 'A', data: {}, metadata }]);
-        // The writer stored its commit, then died before claiming positions.
+        await r.dbCreate(db).run(admin);
+        for (const table of ['commits', 'events', 'meta'])
+          await r.db(db).tableCreate(table).run(admin);
         await r
           .db(db)
           .table('commits')
+          .indexCreate('unsequenced', (c: RDatum) => c('position').eq(null))
+          .run(admin);
+        await r.db(db).table('commits').indexWait().run(admin);
+        const id = newId();
+        const metadata = { actor: 'tester', commandId: id, correlationId: id, causationId: id };
+        const stored = (type: string) => ({
+          id: newId(),
+          type,
+          v: 1,
+          at: new Date().toISOString(),
+          data: { type },
+          metadata,
+        });
+        const written = {
+          id: 's#0',
+          stream: 's',
+          prevVersion: 0,
+          events: [stored('A'), stored('B')],
+        };
+        const claimed = { id: 't#0', stream: 't', prevVersion: 0, events: [stored('C')] };
+        const unclaimed = { id: 'u#0', stream: 'u', prevVersion: 0, events: [stored('D')] };
+        const [ab = [], c = []] = chainAll(TEST_CHAIN_KEY, [written, claimed], 1, GENESIS_HASH);
+        // A and B sequenced and written; C claimed, but its writer died before writing it; D
+        // stored by a writer that died before claiming it.
+        await r
+          .db(db)
+          .table('commits')
+          .insert([
+            { ...written, createdAt: 0, position: 1, hashes: ab.map((e) => e.hash) },
+            { ...claimed, createdAt: 0, position: null, hashes: null },
+            { ...unclaimed, createdAt: 0, position: null, hashes: null },
+          ])
+          .run(admin);
+        await r
+          .db(db)
+          .table('events')
+          .insert(
+            ab.map(({ position, id: eventId, ...rest }) => ({ ...rest, id: position, eventId })),
+          )
+          .run(admin);
+        await r
+          .db(db)
+          .table('meta')
           .insert({
-            id: 's#1',
-            stream: 's',
-            prevVersion: 1,
-            events: [stored('B'), stored('C')],
-            createdAt: Date.now(),
-            position: null,
-            hashes: null,
+            id: 'head',
+            position: 3,
+            hash: c[0]?.hash,
+            pending: [{ commits: ['t#0'], from: 3, to: 3, prevHash: ab[1]?.hash, at: 0 }],
           })
           .run(admin);
-        expect((await log.readStream('s')).map((e) => [e.type, e.version, e.position])).toEqual([
-          ['A', 1, 1],
-          ['B', 2, 2],
-          ['C', 3, 3],
+
+        // Two instances that start at once both migrate it.
+        const open = () =>
+          openRethinkEventLog({ ...server, db, key: TEST_CHAIN_KEY, pollIntervalMs: 100 });
+        opened.push(...(await Promise.all([open(), open()])));
+        const [log = opened[0] as EventLog, other = opened[1] as EventLog] = opened;
+        const all = await log.readAll();
+        expect(all.map((e) => [e.position, e.stream, e.version, e.type])).toEqual([
+          [1, 's', 1, 'A'],
+          [2, 's', 2, 'B'],
+          [3, 't', 1, 'C'],
+          [4, 'u', 1, 'D'],
         ]);
-        await expect(log.append('s', 1, [{ type: 'X', data: {}, metadata }])).rejects.toThrow(
+        expect(all.slice(0, 3).map((e) => e.hash)).toEqual([...ab, ...c].map((e) => e.hash));
+        expect(await log.verify()).toEqual({ ok: true, checked: 4 });
+        expect((await other.append('s', 2, [{ type: 'E', data: {}, metadata }])).positions).toEqual(
+          [5],
+        );
+        await expect(log.append('u', 0, [{ type: 'X', data: {}, metadata }])).rejects.toThrow(
           /version/,
         );
-        expect((await log.append('s', 3, [{ type: 'D', data: {}, metadata }])).positions).toEqual([
-          4,
+        expect((await r.db(db).tableList().run(admin)).sort()).toEqual([
+          'log',
+          'v1_commits',
+          'v1_events',
+          'v1_meta',
         ]);
-        expect(await log.verify()).toEqual({ ok: true, checked: 4 });
-      });
-    });
-
-    /** The commit `t#0` with one event B, stored by a writer that then died. */
-    const storeDeadWritersCommit = async (db: string, admin: Connection) => {
-      const commit = {
-        id: 't#0',
-        stream: 't',
-        prevVersion: 0,
-        events: [stored('B')],
-        createdAt: Date.now(),
-        position: null,
-        hashes: null,
-      };
-      await r.db(db).table('commits').insert(commit).run(admin);
-      return commit;
-    };
-
-    it('finishes a claim whose writer died after taking positions, and readers wait for it', async () => {
-      await withLog(async (log, db, admin) => {
-        await log.append('s', 0, [{ type: 'A', data: {}, metadata }]);
-        const head = (await r.db(db).table('meta').get('head').run(admin)) as { hash: string };
-        const commit = await storeDeadWritersCommit(db, admin);
-        // Position 2 claimed for that commit just now, but its events were never written.
-        const [b] = chainAll(TEST_CHAIN_KEY, [commit], 2, head.hash);
-        await r
-          .db(db)
-          .table('meta')
-          .get('head')
-          .update({
-            position: 2,
-            hash: b?.[0]?.hash,
-            pending: [
-              { commits: ['t#0'], from: 2, to: 2, prevHash: head.hash, at: r.now().toEpochTime() },
-            ],
-          })
-          .run(admin);
-        expect(await log.head()).toBe(1); // nobody reads past the unfinished claim
-        // A claim need not wait for the one before it…
-        const next = await log.append('u', 0, [{ type: 'C', data: {}, metadata }]);
-        expect(next.positions).toEqual([3]);
-        // …and readers finish the dead writer's claim once it is old enough.
-        await expect.poll(() => log.head(), { timeout: 5000 }).toBe(3);
-        expect((await log.readAll()).map((e) => [e.position, e.type])).toEqual([
-          [1, 'A'],
-          [2, 'B'],
-          [3, 'C'],
-        ]);
-        expect(await log.readStream('t')).toMatchObject([{ type: 'B', version: 1, position: 2 }]);
-        expect(await log.verify()).toEqual({ ok: true, checked: 3 });
-      });
-    });
-
-    it('upgrades a head kept the earlier way, finishing the claim it holds', async () => {
-      await withLog(async (log, db, admin) => {
-        await log.append('s', 0, [{ type: 'A', data: {}, metadata }]);
-        const head = (await r.db(db).table('meta').get('head').run(admin)) as { hash: string };
-        await storeDeadWritersCommit(db, admin);
-        // One claim in place of a list, and the hash still the one before it.
-        await r
-          .db(db)
-          .table('meta')
-          .get('head')
-          .update({ position: 2, pending: { commits: ['t#0'], from: 2, prevHash: head.hash } })
-          .run(admin);
-        const upgraded = await openRethinkEventLog({ ...server, db, key: TEST_CHAIN_KEY });
-        try {
-          expect(await upgraded.head()).toBe(2);
-          const after = (await r.db(db).table('meta').get('head').run(admin)) as {
-            hash: string;
-            pending: unknown;
-          };
-          expect(after.pending).toEqual([]);
-          expect(after.hash).toBe((await upgraded.readAll(2))[0]?.hash);
-          expect(
-            (await upgraded.append('u', 0, [{ type: 'C', data: {}, metadata }])).positions,
-          ).toEqual([3]);
-          expect(await upgraded.verify()).toEqual({ ok: true, checked: 3 });
-        } finally {
-          await upgraded.close();
-        }
-      });
+      } finally {
+        for (const log of opened) await log.close();
+        await r.dbDrop(db).run(admin);
+        await admin.close();
+      }
     });
   });
 
@@ -211,7 +171,7 @@ if (url === undefined || url === '') {
           .table('table_config')
           .filter({ db })('name')
           .run(admin);
-        expect(tables.sort()).toEqual(['commits', 'events', 'meta']);
+        expect(tables).toEqual(['log']);
         const id = newId();
         const metadata = { actor: 'tester', commandId: id, correlationId: id, causationId: id };
         await Promise.all(
