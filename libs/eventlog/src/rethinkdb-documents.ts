@@ -17,23 +17,19 @@ export type Commit = {
   prevVersion: number;
   events: StoredEvent[];
 };
+/** A commit as the log keeps it: the position of its first event, and each event's hash. */
+export type PlacedCommit = Commit & { position: number; hashes: string[] };
 /**
- * One document of the log: commits laid end to end from position `id` on, with each event's
- * hash in order. The key is the first position, so the entry after it has exactly one possible
- * key (its last position + 1): two writers that both saw the same last entry collide on insert.
+ * One document of the log: commits laid end to end from position `id` on. The key is the first
+ * position, so the entry after it has exactly one possible key (its last position + 1): two
+ * writers that both saw the same last entry collide on insert.
  */
 export type Entry = {
   id: number;
-  commits: Commit[];
-  hashes: string[];
+  commits: PlacedCommit[];
 };
 /** Where the log ends: the next position to hand out, and the last event's hash. */
 export type Tail = { next: number; hash: string };
-
-export const tailOf = (entry: Entry): Tail => ({
-  next: entry.id + entry.hashes.length,
-  hash: entry.hashes.at(-1) as string,
-});
 
 /** The `i`th event of a commit at `position`, all but its data and hash. */
 const envelopeOf = (commit: Commit, i: number, position: number) => {
@@ -50,27 +46,27 @@ const envelopeOf = (commit: Commit, i: number, position: number) => {
   };
 };
 
-/** A commit's events as recorded, from `position` on, with their hashes. */
-const toRecorded = (commit: Commit, position: number, hashes: string[]): RecordedEvent[] =>
+/** A commit's events as recorded. */
+export const recordedOf = (commit: PlacedCommit): RecordedEvent[] =>
   commit.events.map((event, i) => ({
-    ...envelopeOf(commit, i, position + i),
+    ...envelopeOf(commit, i, commit.position + i),
     data: event.data,
-    hash: hashes[i] as string,
+    hash: commit.hashes[i] as string,
   }));
 
-/** Each commit of an entry as recorded, in order. */
-export const recordedCommits = (entry: Entry): RecordedEvent[][] => {
-  let offset = 0;
-  return entry.commits.map((commit) => {
-    const hashes = entry.hashes.slice(offset, offset + commit.events.length);
-    const recorded = toRecorded(commit, entry.id + offset, hashes);
-    offset += commit.events.length;
-    return recorded;
-  });
-};
-
 /** Every event of an entry as recorded, in order. */
-export const recordedEvents = (entry: Entry): RecordedEvent[] => recordedCommits(entry).flat();
+export const recordedEvents = (entry: Entry): RecordedEvent[] => entry.commits.flatMap(recordedOf);
+
+/** Commits as recorded, placed in the log. */
+export const placed = (commits: Commit[], recorded: RecordedEvent[][]): PlacedCommit[] =>
+  commits.map((commit, i) => {
+    const events = recorded[i] ?? [];
+    return {
+      ...commit,
+      position: events[0]?.position ?? 0,
+      hashes: events.map((e) => e.hash),
+    };
+  });
 
 /** Positions and hashes for a commit that starts at `from` after `prevHash`. */
 const chain = (key: ChainKey, commit: Commit, from: number, prevHash: string): RecordedEvent[] => {

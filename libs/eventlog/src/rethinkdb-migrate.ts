@@ -2,7 +2,13 @@ import { r, type Connection } from 'rethinkdb-ts';
 import type { RecordedEvent } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import type { ChainKey } from './hash-chain.js';
-import { chainAll, type Commit, type Entry, type StoredEvent } from './rethinkdb-documents.js';
+import {
+  chainAll,
+  placed,
+  type Commit,
+  type Entry,
+  type StoredEvent,
+} from './rethinkdb-documents.js';
 import { assertWritten, LOG_TABLE, type LogQueries } from './rethinkdb-queries.js';
 
 // Before the `log` table, a log was kept in three tables: `commits` (one per append, keyed
@@ -135,8 +141,15 @@ const entryOf = (event: RecordedEvent): Entry => {
   };
   return {
     id: event.position,
-    commits: [{ stream: event.stream, prevVersion: event.version - 1, events: [stored] }],
-    hashes: [event.hash],
+    commits: [
+      {
+        stream: event.stream,
+        prevVersion: event.version - 1,
+        events: [stored],
+        position: event.position,
+        hashes: [event.hash],
+      },
+    ],
   };
 };
 
@@ -145,14 +158,9 @@ const appendOrphan = async (store: LogQueries, key: ChainKey, commit: Commit) =>
   const { stream, prevVersion, events } = commit;
   for (;;) {
     const tail = await store.readTail();
-    const hashes = chainAll(key, [{ stream, prevVersion, events }], tail.next, tail.hash)
-      .flat()
-      .map((e) => e.hash);
-    const outcome = await store.append({
-      id: tail.next,
-      commits: [{ stream, prevVersion, events }],
-      hashes,
-    });
+    const commits = [{ stream, prevVersion, events }];
+    const recorded = chainAll(key, commits, tail.next, tail.hash);
+    const outcome = await store.append({ id: tail.next, commits: placed(commits, recorded) });
     if ('free' in outcome || outcome.written.inserted === 1) return;
     if (!String(outcome.written.first_error).includes('Duplicate primary key'))
       assertWritten(outcome.written);

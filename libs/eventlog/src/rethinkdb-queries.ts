@@ -1,8 +1,8 @@
-import { r, type Connection, type RDatum, type WriteResult } from 'rethinkdb-ts';
+import { r, type Connection, type RDatum, type RStream, type WriteResult } from 'rethinkdb-ts';
 import { UnavailableError } from '@berth/errors';
 import { prepare } from './rethinkdb-prepared.js';
 import { GENESIS_HASH } from './hash-chain.js';
-import { tailOf, type Commit, type Entry, type Tail } from './rethinkdb-documents.js';
+import type { Commit, Entry, PlacedCommit, Tail } from './rethinkdb-documents.js';
 
 // The queries of the RethinkDB event log on its one table, `log`, which holds no state of any
 // instance: how an instance batches and retries its appends is the log's (rethinkdb.ts).
@@ -42,10 +42,11 @@ export const logQueries = (conn: Connection) => {
         r.branch(free.contains(false), { free }, { written: log.insert(p('entry')) }),
     ),
   );
-  const tailQuery = prepare<object, Entry[]>(() =>
+  const tailQuery = prepare<object, Tail[]>(() =>
     log
       .orderBy({ index: descending('id') })
       .limit(1)
+      .map(tailOfEntry)
       .coerceTo('array'),
   );
   // The entry holding `from`, and at most `after` of those after it up to `to`.
@@ -70,8 +71,16 @@ export const logQueries = (conn: Connection) => {
       .limit(p('limit'))
       .coerceTo('array'),
   );
-  const commandsQuery = prepare<{ ids: string[] }, Entry[]>((p) =>
-    log.getAll(r.args(p('ids')), { index: COMMAND_INDEX }).coerceTo('array'),
+  // Only the commits holding one of the commands' events travel back, not whole entries.
+  const commandsQuery = prepare<{ ids: string[] }, PlacedCommit[]>((p) =>
+    log
+      .getAll(r.args(p('ids')), { index: COMMAND_INDEX })
+      .concatMap((e: RDatum) =>
+        e('commits').filter((c: RDatum) =>
+          c('events').contains((ev: RDatum) => p('ids').contains(ev('metadata')('commandId'))),
+        ),
+      )
+      .coerceTo('array'),
   );
 
   /** Writes `entry` unless a commit's stream moved on or its key is taken (see AppendOutcome). */
@@ -79,8 +88,8 @@ export const logQueries = (conn: Connection) => {
 
   /** Where the log ends now. */
   const readTail = async (): Promise<Tail> => {
-    const [last] = await tailQuery(conn, {}, MAJORITY);
-    return last === undefined ? { next: 1, hash: GENESIS_HASH } : tailOf(last);
+    const [tail] = await tailQuery(conn, {}, MAJORITY);
+    return tail ?? { next: 1, hash: GENESIS_HASH };
   };
 
   /** The entries holding positions `from` to `to`, in order, at most `limit` (≥ 1) of them. */
@@ -91,38 +100,48 @@ export const logQueries = (conn: Connection) => {
   const entriesBackFrom = (upTo: number, limit: number) =>
     entriesBackQuery(conn, { upTo, limit }, MAJORITY);
 
-  /** The entries holding events of any of these commands (an entry once). */
-  const entriesOfCommands = async (ids: string[]): Promise<Entry[]> => {
-    const entries = await commandsQuery(conn, { ids }, MAJORITY);
-    return [...new Map(entries.map((entry) => [entry.id, entry])).values()];
+  /** The commits holding events of any of these commands (a commit once). */
+  const commitsOfCommands = async (ids: string[]): Promise<PlacedCommit[]> => {
+    const commits = await commandsQuery(conn, { ids }, MAJORITY);
+    return [...new Map(commits.map((commit) => [commit.position, commit])).values()];
   };
 
+  // The stream's commits whose previous version is in a range; an entry holds one at most.
   const ofStream = (stream: string, from: unknown, to: unknown) =>
     log.between([stream, from], [stream, to], { index: STREAM_INDEX });
+  const commitOf = (stream: string) => (e: RDatum) =>
+    e('commits').filter((c: RDatum) => c('stream').eq(stream));
+  const readCommits = (query: RStream) => query.run(conn, MAJORITY) as Promise<PlacedCommit[]>;
 
   /**
-   * The entries holding the stream's commits from version `fromVersion` on, in order: the last
-   * one that starts before it and all that start at or after it, so a decider catching up on a
-   * busy stream reads its newest commits only. Those after are read first: any of them exists
-   * only once the one before it does.
+   * The stream's commits holding versions from `fromVersion` on, in order: the last one that
+   * starts before it and all that start at or after it, so a decider catching up on a busy
+   * stream reads its newest commits only. Those after are read first: any of them exists only
+   * once the one before it does.
    */
-  const entriesOfStream = async (stream: string, fromVersion: number): Promise<Entry[]> => {
-    const after: Entry[] = await ofStream(stream, fromVersion, r.maxval)
-      .orderBy({ index: STREAM_INDEX })
-      .run(conn, MAJORITY);
-    const holding: Entry[] = await ofStream(stream, r.minval, fromVersion)
-      .orderBy({ index: descending(STREAM_INDEX) })
-      .limit(1)
-      .run(conn, MAJORITY);
+  const commitsOfStream = async (stream: string, fromVersion: number): Promise<PlacedCommit[]> => {
+    const after = await readCommits(
+      ofStream(stream, fromVersion, r.maxval)
+        .orderBy({ index: STREAM_INDEX })
+        .concatMap(commitOf(stream)),
+    );
+    const holding = await readCommits(
+      ofStream(stream, r.minval, fromVersion)
+        .orderBy({ index: descending(STREAM_INDEX) })
+        .limit(1)
+        .concatMap(commitOf(stream)),
+    );
     return [...holding, ...after];
   };
 
-  /** The stream's last entry, if any. */
-  const lastOfStream = async (stream: string): Promise<Entry | undefined> => {
-    const [last]: Entry[] = await ofStream(stream, r.minval, r.maxval)
-      .orderBy({ index: descending(STREAM_INDEX) })
-      .limit(1)
-      .run(conn, MAJORITY);
+  /** The stream's last commit, if any. */
+  const lastOfStream = async (stream: string): Promise<PlacedCommit | undefined> => {
+    const [last] = await readCommits(
+      ofStream(stream, r.minval, r.maxval)
+        .orderBy({ index: descending(STREAM_INDEX) })
+        .limit(1)
+        .concatMap(commitOf(stream)),
+    );
     return last;
   };
 
@@ -131,11 +150,18 @@ export const logQueries = (conn: Connection) => {
     readTail,
     entriesFrom,
     entriesBackFrom,
-    entriesOfCommands,
-    entriesOfStream,
+    commitsOfCommands,
+    commitsOfStream,
     lastOfStream,
   };
 };
+
+/** Where the log ends after an entry (computed by the server: an entry may be large). */
+export const tailOfEntry = (entry: RDatum<Entry>) =>
+  r.do(entry('commits').nth(-1), (last: RDatum) => ({
+    next: last('position').add(last('hashes').count()),
+    hash: last('hashes').nth(-1),
+  }));
 
 /** Throws when a write reports an error. */
 export const assertWritten = (result: { errors: number; first_error?: string }) => {

@@ -1,6 +1,6 @@
 import { r, type Connection, type RDatum } from 'rethinkdb-ts';
 import type { Entry, Tail } from './rethinkdb-documents.js';
-import { LOG_TABLE } from './rethinkdb-queries.js';
+import { LOG_TABLE, tailOfEntry } from './rethinkdb-queries.js';
 
 /** A new entry: where it starts, and the end of the log it makes. */
 export type EntryWritten = Tail & { first: number };
@@ -20,11 +20,7 @@ export const startWakeFeed = (
       try {
         const feed = await r
           .table<Entry>(LOG_TABLE)
-          .map((e: RDatum<Entry>) => ({
-            first: e('id'),
-            next: e('id').add(e('hashes').count()),
-            hash: e('hashes').nth(-1),
-          }))
+          .map((e: RDatum<Entry>) => tailOfEntry(e).merge({ first: e('id') }))
           .changes()
           .run(conn);
         cursor = feed;

@@ -42,11 +42,9 @@ if (url === undefined || url === '') {
           .limit(1)
           .run(admin);
         if (entry === undefined) throw new Error(`no entry holds position ${position}`);
-        let offset = entry.id;
         for (const commit of entry.commits) {
-          const event = commit.events[position - offset];
+          const event = commit.events[position - commit.position];
           if (event !== undefined) event.data = { i: 999 };
-          offset += commit.events.length;
         }
         await log.get(entry.id).replace(entry).run(admin);
       },

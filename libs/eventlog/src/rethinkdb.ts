@@ -11,8 +11,9 @@ import type { AppendResult, EventFilter, EventLog, ExpectedVersion, VerifyResult
 import { ChainVerifier, VerifyReason } from './verify.js';
 import {
   chainAll,
-  recordedCommits,
+  placed,
   recordedEvents,
+  recordedOf,
   type Commit,
   type Entry,
   type StoredEvent,
@@ -49,8 +50,11 @@ const SEEN_VERSIONS_MAX = 50_000;
 // An entry holds at most this many commits, which keeps one insert well under ReQL's limits.
 const MAX_COMMITS_PER_ENTRY = 100;
 
-// Entries one read brings at most: a page of a follower, a step of verify.
-const ENTRIES_PER_READ = 1000;
+// Entries one read brings at most: a page of a follower, a step of verify. An entry holds one
+// event or more, so a read of N events with no filter needs N entries at most.
+const ENTRIES_PER_READ = 200;
+const entriesFor = (limit: number, filter: EventFilter | undefined) =>
+  filter === undefined ? Math.min(limit, ENTRIES_PER_READ) : ENTRIES_PER_READ;
 
 /** What became of one commit of a batch: its events as recorded, or its stream had moved on. */
 type CommitOutcome = { recorded: RecordedEvent[] } | { moved: true };
@@ -58,7 +62,7 @@ type CommitOutcome = { recorded: RecordedEvent[] } | { moved: true };
 /**
  * The production event log on RethinkDB, which is atomic per document only. So an append is
  * ONE document, an entry of the `log` table keyed by its first position, holding its commits
- * (stream, previous version, events) and their hashes:
+ * (stream, previous version, events, and the position and hash of each event):
  * 1. gap-free positions: an entry is keyed one past the last entry its writer saw, so of two
  *    writers that saw the same one, the second collides, reads the new end and tries again;
  * 2. the version check: in the same query, the entry goes in only if no commit of the log
@@ -117,7 +121,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     limit: number,
     filter: EventFilter | undefined,
   ): Promise<Page> => {
-    const entries = await store.entriesFrom(from, upTo, ENTRIES_PER_READ);
+    const wanted = entriesFor(limit, filter);
+    const entries = await store.entriesFrom(from, upTo, wanted);
     const events: RecordedEvent[] = [];
     let scannedTo = upTo;
     for (const entry of entries) {
@@ -129,14 +134,28 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       }
     }
     const last = entries.at(-1);
-    if (entries.length === ENTRIES_PER_READ && last !== undefined)
-      scannedTo = Math.min(upTo, last.id + last.hashes.length - 1);
+    if (entries.length === wanted && last !== undefined)
+      scannedTo = Math.min(upTo, recordedEvents(last).at(-1)?.position ?? upTo);
     return { events, scannedTo };
   };
 
-  const sharedPages = new SharedPages(
-    async (from, to) => (await readRange(from, to, Infinity, undefined)).events,
-  );
+  /** Every event from `from` to `upTo` matching `filter`, at most `limit`, page by page. */
+  const readEvents = async (
+    from: number,
+    upTo: number,
+    limit: number,
+    filter: EventFilter | undefined,
+  ) => {
+    const out: RecordedEvent[] = [];
+    for (let at = from; at <= upTo && out.length < limit;) {
+      const page = await readRange(at, upTo, limit - out.length, filter);
+      out.push(...page.events);
+      at = page.scannedTo + 1;
+    }
+    return out;
+  };
+
+  const sharedPages = new SharedPages((from, to) => readEvents(from, to, Infinity, undefined));
 
   const readPage = async (
     from: number,
@@ -160,8 +179,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     while (todo.length > 0) {
       const tail = known ?? (await store.readTail());
       const recorded = chainAll(options.key, todo, tail.next, tail.hash);
-      const hashes = recorded.flat().map((e) => e.hash);
-      const entry: Entry = { id: tail.next, commits: todo, hashes };
+      const events = recorded.flat();
+      const entry: Entry = { id: tail.next, commits: placed(todo, recorded) };
       const outcome = await store.append(entry);
       if ('free' in outcome) {
         const stillFree = todo.filter((_, i) => outcome.free[i]);
@@ -172,9 +191,9 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       }
       const { written } = outcome;
       if (written.inserted === 1) {
-        advanced({ next: tail.next + hashes.length, hash: hashes.at(-1) as string });
+        advanced({ next: tail.next + events.length, hash: events.at(-1)?.hash as string });
         todo.forEach((commit, i) => outcomes.set(commit, { recorded: recorded[i] ?? [] }));
-        sharedPages.keep(recorded.flat());
+        sharedPages.keep(events);
         writesDone++;
         appended.emit('appended');
         break;
@@ -202,8 +221,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async (commandIds) => {
       const asked = new Set(commandIds);
       const byCommand = new Map<string, RecordedEvent[]>();
-      for (const entry of await store.entriesOfCommands(commandIds)) {
-        for (const event of recordedEvents(entry)) {
+      for (const commit of await store.commitsOfCommands(commandIds)) {
+        for (const event of recordedOf(commit)) {
           const id = event.metadata.commandId;
           if (!asked.has(id)) continue;
           const theirs = byCommand.get(id);
@@ -229,8 +248,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   };
   const currentVersion = async (stream: string) => {
     const last = await store.lastOfStream(stream);
-    const commit = last?.commits.find((c) => c.stream === stream);
-    return commit === undefined ? 0 : commit.prevVersion + commit.events.length;
+    return last === undefined ? 0 : last.prevVersion + last.events.length;
   };
   const versionToAppendAfter = async (stream: string, expected: ExpectedVersion) => {
     const seen = seenVersions.get(stream);
@@ -289,35 +307,24 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async readStream(stream, fromVersion = 1) {
       const out: RecordedEvent[] = [];
       let version: number | undefined;
-      for (const entry of await store.entriesOfStream(stream, fromVersion)) {
-        const at = entry.commits.findIndex((c) => c.stream === stream);
-        const commit = entry.commits[at] as Commit;
+      for (const commit of await store.commitsOfStream(stream, fromVersion)) {
         // A range read is no snapshot: the list ends at its first gap.
         if (version !== undefined && commit.prevVersion !== version) break;
         version = commit.prevVersion + commit.events.length;
-        for (const event of recordedCommits(entry)[at] ?? [])
-          if (event.version >= fromVersion) out.push(event);
+        for (const event of recordedOf(commit)) if (event.version >= fromVersion) out.push(event);
       }
-      if (version !== undefined || fromVersion <= 1) saw(stream, version ?? 0);
+      saw(stream, version ?? 0);
       return out;
     },
-    async readAll(fromPosition = 1, readOptions = {}) {
-      const upTo = await frontier();
-      const limit = readOptions.limit ?? Infinity;
-      const out: RecordedEvent[] = [];
-      for (let from = fromPosition; from <= upTo && out.length < limit;) {
-        const page = await readRange(from, upTo, limit - out.length, readOptions.filter);
-        out.push(...page.events);
-        from = page.scannedTo + 1;
-      }
-      return out;
-    },
+    readAll: async (fromPosition = 1, readOptions = {}) =>
+      readEvents(fromPosition, await frontier(), readOptions.limit ?? Infinity, readOptions.filter),
     async readBackward(beforePosition = Infinity, readOptions = {}) {
       const limit = readOptions.limit ?? Infinity;
       const out: RecordedEvent[] = [];
       let upTo = Math.min(beforePosition - 1, await frontier());
       while (upTo >= 1 && out.length < limit) {
-        const entries = await store.entriesBackFrom(upTo, ENTRIES_PER_READ);
+        const wanted = entriesFor(limit - out.length, readOptions.filter);
+        const entries = await store.entriesBackFrom(upTo, wanted);
         for (const entry of entries) {
           for (const event of recordedEvents(entry).reverse()) {
             if (event.position > upTo || !matchesFilter(event, readOptions.filter)) continue;
@@ -326,7 +333,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
           }
         }
         const oldest = entries.at(-1);
-        if (oldest === undefined || entries.length < ENTRIES_PER_READ) break;
+        if (oldest === undefined || entries.length < wanted) break;
         upTo = oldest.id - 1;
       }
       return out;
