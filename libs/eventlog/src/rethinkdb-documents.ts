@@ -57,6 +57,12 @@ export const recordedOf = (commit: PlacedCommit): RecordedEvent[] =>
 /** Every event of an entry as recorded, in order. */
 export const recordedEvents = (entry: Entry): RecordedEvent[] => entry.commits.flatMap(recordedOf);
 
+/** The position of an entry's last event. */
+export const lastPosition = (entry: Entry): number => {
+  const last = entry.commits.at(-1);
+  return last === undefined ? entry.id - 1 : last.position + last.events.length - 1;
+};
+
 /** Commits as recorded, placed in the log. */
 export const placed = (commits: Commit[], recorded: RecordedEvent[][]): PlacedCommit[] =>
   commits.map((commit, i) => {

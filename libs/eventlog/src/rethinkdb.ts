@@ -12,7 +12,6 @@ import { ChainVerifier, VerifyReason } from './verify.js';
 import {
   chainAll,
   placed,
-  recordedEvents,
   recordedOf,
   type Commit,
   type Entry,
@@ -22,6 +21,7 @@ import {
 import { assertWritten, logQueries } from './rethinkdb-queries.js';
 import { ensureSchema } from './rethinkdb-schema.js';
 import { migrateEarlierLayout } from './rethinkdb-migrate.js';
+import { eventsBackward, eventsForward } from './rethinkdb-walk.js';
 import { startWakeFeed } from './rethinkdb-wake-feed.js';
 
 export type RethinkEventLogOptions = {
@@ -50,11 +50,9 @@ const SEEN_VERSIONS_MAX = 50_000;
 // An entry holds at most this many commits, which keeps one insert well under ReQL's limits.
 const MAX_COMMITS_PER_ENTRY = 100;
 
-// Entries one read brings at most: a page of a follower, a step of verify. An entry holds one
-// event or more, so a read of N events with no filter needs N entries at most.
-const ENTRIES_PER_READ = 200;
-const entriesFor = (limit: number, filter: EventFilter | undefined) =>
-  filter === undefined ? Math.min(limit, ENTRIES_PER_READ) : ENTRIES_PER_READ;
+// Events one page looks at most: a filter that matches little returns an empty page that
+// says how far it looked, instead of reading to the end of the log at once.
+const SCANNED_PER_PAGE = 10_000;
 
 /** What became of one commit of a batch: its events as recorded, or its stream had moved on. */
 type CommitOutcome = { recorded: RecordedEvent[] } | { moved: true };
@@ -121,22 +119,14 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     limit: number,
     filter: EventFilter | undefined,
   ): Promise<Page> => {
-    const wanted = entriesFor(limit, filter);
-    const entries = await store.entriesFrom(from, upTo, wanted);
     const events: RecordedEvent[] = [];
-    let scannedTo = upTo;
-    for (const entry of entries) {
-      for (const event of recordedEvents(entry)) {
-        if (event.position < from || event.position > upTo || !matchesFilter(event, filter))
-          continue;
-        events.push(event);
-        if (events.length === limit) return { events, scannedTo: event.position };
-      }
+    let scanned = 0;
+    for await (const event of eventsForward(store, from, upTo)) {
+      if (matchesFilter(event, filter)) events.push(event);
+      if (events.length === limit || ++scanned === SCANNED_PER_PAGE)
+        return { events, scannedTo: event.position };
     }
-    const last = entries.at(-1);
-    if (entries.length === wanted && last !== undefined)
-      scannedTo = Math.min(upTo, recordedEvents(last).at(-1)?.position ?? upTo);
-    return { events, scannedTo };
+    return { events, scannedTo: upTo };
   };
 
   /** Every event from `from` to `upTo` matching `filter`, at most `limit`, page by page. */
@@ -321,20 +311,12 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     async readBackward(beforePosition = Infinity, readOptions = {}) {
       const limit = readOptions.limit ?? Infinity;
       const out: RecordedEvent[] = [];
-      let upTo = Math.min(beforePosition - 1, await frontier());
-      while (upTo >= 1 && out.length < limit) {
-        const wanted = entriesFor(limit - out.length, readOptions.filter);
-        const entries = await store.entriesBackFrom(upTo, wanted);
-        for (const entry of entries) {
-          for (const event of recordedEvents(entry).reverse()) {
-            if (event.position > upTo || !matchesFilter(event, readOptions.filter)) continue;
-            out.push(event);
-            if (out.length === limit) return out;
-          }
-        }
-        const oldest = entries.at(-1);
-        if (oldest === undefined || entries.length < wanted) break;
-        upTo = oldest.id - 1;
+      const upTo = Math.min(beforePosition - 1, await frontier());
+      if (upTo < 1 || limit < 1) return out;
+      for await (const event of eventsBackward(store, upTo)) {
+        if (!matchesFilter(event, readOptions.filter)) continue;
+        out.push(event);
+        if (out.length === limit) break;
       }
       return out;
     },
