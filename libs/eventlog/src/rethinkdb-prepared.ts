@@ -1,7 +1,7 @@
 import { r, type Connection, type RDatum, type RunOptions } from 'rethinkdb-ts';
 
 // rethinkdb-ts makes every term of a query an object holding a method for each of ReQL's two
-// hundred terms. Built again for each append, the few dozen terms of a claim cost the instance
+// hundred terms. Built again for each append, the few dozen terms of a query cost the instance
 // more CPU than the server spends writing it, and one append at a time waits for that CPU.
 // A prepared query is built once, as a function of its parameters; a run sends the function's
 // term applied to the values (a ReQL FUNCALL), which is what `r.do(values, body)` sends too.

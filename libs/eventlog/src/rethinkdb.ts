@@ -168,6 +168,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     let todo = batch;
     while (todo.length > 0) {
       const tail = known ?? (await store.readTail());
+      advanced(tail);
       const recorded = chainAll(options.key, todo, tail.next, tail.hash);
       const events = recorded.flat();
       const entry: Entry = { id: tail.next, commits: placed(todo, recorded) };
@@ -285,8 +286,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     conn,
     (tail) => {
       // Another instance's entry right after the end known here: the next append needs no read.
-      if (known !== undefined && tail.next > known.next && tail.first === known.next)
-        advanced(tail);
+      if (known !== undefined && tail.first === known.next) advanced(tail);
       appended.emit('appended');
     },
     () => closed,
