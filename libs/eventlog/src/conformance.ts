@@ -174,6 +174,29 @@ export const eventLogConformance = (name: string, fresh: () => Promise<LogUnderT
       expect(await log.readBackward(1)).toEqual([]);
     });
 
+    it('reads forwards and backwards across many appends of different sizes', async () => {
+      for (let i = 0; i < 60; i++) {
+        const events = Array.from({ length: 1 + (i % 3) }, (_, n) => event('Tick', { i, n }));
+        await log.append(`s-${i % 7}`, 'any', events);
+      }
+      const all = await log.readAll();
+      expectGapFree(all);
+      expect(all).toHaveLength(120);
+      const positions = (events: RecordedEvent[]) => events.map((e) => e.position);
+      const from = (first: number, last: number) =>
+        Array.from({ length: Math.abs(last - first) + 1 }, (_, i) =>
+          first <= last ? first + i : first - i,
+        );
+      expect(positions(await log.readBackward())).toEqual(from(120, 1));
+      expect(positions(await log.readBackward(50, { limit: 30 }))).toEqual(from(49, 20));
+      expect(positions(await log.readBackward(undefined, { limit: 1 }))).toEqual([120]);
+      expect(positions(await log.readAll(17, { limit: 45 }))).toEqual(from(17, 61));
+      const third = all.filter((e) => e.stream === 's-3');
+      expect(
+        await log.readBackward(undefined, { filter: { streamPrefix: 's-3' }, limit: 5 }),
+      ).toEqual(third.reverse().slice(0, 5));
+    });
+
     it("finds a command's events by commandId", async () => {
       const commandId = newId();
       await log.append('s-1', 0, [event('A', {}, commandId), event('B', {}, commandId)]);

@@ -1,30 +1,63 @@
 import type { RecordedEvent } from '@berth/contracts';
-import { lastPosition, recordedEvents } from './rethinkdb-documents.js';
+import { lastPosition, recordedEvents, type Entry } from './rethinkdb-documents.js';
 import type { LogQueries } from './rethinkdb-queries.js';
 
 // An entry holds one event or a hundred commits' worth, and nobody knows which before reading
-// it: so a walk over the log reads entries a few at first, then twice as many each time, and
-// a reader that wants one event (the newest, for an audit page) does not bring back thousands.
-const FIRST_CHUNK = 4;
-const MAX_CHUNK = 256;
+// it. So a walk reads a few entries first, then as many as the events still wanted need at the
+// size seen so far, within a bound on the events one read brings back: the newest event for an
+// audit page reads one entry, and a follower's page of 1,000 single events two reads.
+const FIRST_CHUNK = 16;
+const MAX_EVENTS_PER_READ = 10_000;
 
-/** The events from `from` to `upTo`, in order, read entry by entry as they are consumed. */
+/** How many entries each read of a walk asks for. */
+class Chunks {
+  private entries = 0;
+  private events = 0;
+  private given = 0;
+
+  constructor(private readonly wanted: number) {}
+
+  next(): number {
+    if (this.entries === 0) return Math.min(this.wanted, FIRST_CHUNK);
+    const perEntry = this.events / this.entries;
+    const forWanted = Math.ceil((this.wanted - this.given) / perEntry);
+    return Math.max(1, Math.min(forWanted, Math.floor(MAX_EVENTS_PER_READ / perEntry)));
+  }
+
+  /** Each entry's events, in position order. */
+  read(entries: Entry[]): RecordedEvent[][] {
+    const events = entries.map(recordedEvents);
+    this.entries += entries.length;
+    for (const of of events) this.events += of.length;
+    return events;
+  }
+
+  gave(): void {
+    this.given++;
+  }
+}
+
+/**
+ * The events from `from` to `upTo`, in order, read as they are consumed; `wanted` is how many
+ * the reader expects to take at most (it may stop sooner, or filter).
+ */
 export async function* eventsForward(
   store: LogQueries,
   from: number,
   upTo: number,
+  wanted = Infinity,
 ): AsyncGenerator<RecordedEvent> {
-  let chunk = FIRST_CHUNK;
-  for (let at = from; at <= upTo; chunk = Math.min(chunk * 2, MAX_CHUNK)) {
-    const entries = await store.entriesFrom(at, upTo, chunk);
-    for (const entry of entries) {
-      for (const event of recordedEvents(entry)) {
-        if (event.position < at || event.position > upTo) continue;
-        yield event;
-      }
+  const chunks = new Chunks(wanted);
+  for (let at = from; at <= upTo;) {
+    const size = chunks.next();
+    const entries = await store.entriesFrom(at, upTo, size);
+    for (const event of chunks.read(entries).flat()) {
+      if (event.position < at || event.position > upTo) continue;
+      chunks.gave();
+      yield event;
     }
     const last = entries.at(-1);
-    if (last === undefined || entries.length < chunk) return;
+    if (last === undefined || entries.length < size) return;
     at = lastPosition(last) + 1;
   }
 }
@@ -33,18 +66,19 @@ export async function* eventsForward(
 export async function* eventsBackward(
   store: LogQueries,
   upTo: number,
+  wanted = Infinity,
 ): AsyncGenerator<RecordedEvent> {
-  let chunk = FIRST_CHUNK;
-  for (let at = upTo; at >= 1; chunk = Math.min(chunk * 2, MAX_CHUNK)) {
-    const entries = await store.entriesBackFrom(at, chunk);
-    for (const entry of entries) {
-      for (const event of recordedEvents(entry).reverse()) {
-        if (event.position > at) continue;
-        yield event;
-      }
+  const chunks = new Chunks(wanted);
+  for (let at = upTo; at >= 1;) {
+    const size = chunks.next();
+    const entries = await store.entriesBackFrom(at, size);
+    for (const event of chunks.read(entries).flatMap((events) => events.reverse())) {
+      if (event.position > at) continue;
+      chunks.gave();
+      yield event;
     }
     const oldest = entries.at(-1);
-    if (oldest === undefined || entries.length < chunk) return;
+    if (oldest === undefined || entries.length < size) return;
     at = oldest.id - 1;
   }
 }

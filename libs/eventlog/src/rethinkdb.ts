@@ -121,7 +121,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   ): Promise<Page> => {
     const events: RecordedEvent[] = [];
     let scanned = 0;
-    for await (const event of eventsForward(store, from, upTo)) {
+    for await (const event of eventsForward(store, from, upTo, limit)) {
       if (matchesFilter(event, filter)) events.push(event);
       if (events.length === limit || ++scanned === SCANNED_PER_PAGE)
         return { events, scannedTo: event.position };
@@ -313,7 +313,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       const out: RecordedEvent[] = [];
       const upTo = Math.min(beforePosition - 1, await frontier());
       if (upTo < 1 || limit < 1) return out;
-      for await (const event of eventsBackward(store, upTo)) {
+      for await (const event of eventsBackward(store, upTo, limit)) {
         if (!matchesFilter(event, readOptions.filter)) continue;
         out.push(event);
         if (out.length === limit) break;
