@@ -32,29 +32,29 @@ class Chunks {
     return events;
   }
 
-  gave(): void {
-    this.given++;
+  gave(count: number): void {
+    this.given += count;
   }
 }
 
 /**
- * The events from `from` to `upTo`, in order, read as they are consumed; `wanted` is how many
- * the reader expects to take at most (it may stop sooner, or filter).
+ * The events from `from` to `upTo`, in order, an entry's at a time, read as they are consumed;
+ * `wanted` is how many the reader expects to take at most (it may stop sooner, or filter).
  */
 export async function* eventsForward(
   store: LogQueries,
   from: number,
   upTo: number,
   wanted = Infinity,
-): AsyncGenerator<RecordedEvent> {
+): AsyncGenerator<RecordedEvent[]> {
   const chunks = new Chunks(wanted);
   for (let at = from; at <= upTo;) {
     const size = chunks.next();
     const entries = await store.entriesFrom(at, upTo, size);
-    for (const event of chunks.read(entries).flat()) {
-      if (event.position < at || event.position > upTo) continue;
-      chunks.gave();
-      yield event;
+    for (const events of chunks.read(entries)) {
+      const inRange = events.filter((e) => e.position >= at && e.position <= upTo);
+      chunks.gave(inRange.length);
+      yield inRange;
     }
     const last = entries.at(-1);
     if (last === undefined || entries.length < size) return;
@@ -74,7 +74,7 @@ export async function* eventsBackward(
     const entries = await store.entriesBackFrom(at, size);
     for (const event of chunks.read(entries).flatMap((events) => events.reverse())) {
       if (event.position > at) continue;
-      chunks.gave();
+      chunks.gave(1);
       yield event;
     }
     const oldest = entries.at(-1);

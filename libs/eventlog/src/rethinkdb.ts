@@ -112,7 +112,10 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
     return read;
   };
 
-  /** The events from `from` to `upTo`, in order: a page of at most `limit` matching `filter`. */
+  /**
+   * The events from `from` to `upTo` matching `filter`, in order, entry by entry until `limit`
+   * or more: a page that ended inside an entry would make the next one read it again.
+   */
   const readRange = async (
     from: number,
     upTo: number,
@@ -121,10 +124,12 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   ): Promise<Page> => {
     const events: RecordedEvent[] = [];
     let scanned = 0;
-    for await (const event of eventsForward(store, from, upTo, limit)) {
-      if (matchesFilter(event, filter)) events.push(event);
-      if (events.length === limit || ++scanned === SCANNED_PER_PAGE)
-        return { events, scannedTo: event.position };
+    for await (const entry of eventsForward(store, from, upTo, limit)) {
+      for (const event of entry) if (matchesFilter(event, filter)) events.push(event);
+      scanned += entry.length;
+      const last = entry.at(-1);
+      if (last !== undefined && (events.length >= limit || scanned >= SCANNED_PER_PAGE))
+        return { events, scannedTo: last.position };
     }
     return { events, scannedTo: upTo };
   };
@@ -142,7 +147,7 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       out.push(...page.events);
       at = page.scannedTo + 1;
     }
-    return out;
+    return out.length > limit ? out.slice(0, limit) : out;
   };
 
   const sharedPages = new SharedPages((from, to) => readEvents(from, to, Infinity, undefined));
