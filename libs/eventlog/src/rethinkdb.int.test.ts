@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { r, type RDatum } from 'rethinkdb-ts';
 import { newId } from '@berth/ids';
 import { describe, expect, it } from 'vitest';
 import { eventLogConformance, TEST_CHAIN_KEY } from './conformance.js';
 import type { EventLog } from './port.js';
 import { chainAll, type Entry } from './rethinkdb-documents.js';
-import { GENESIS_HASH } from './hash-chain.js';
+import { chainKey, GENESIS_HASH } from './hash-chain.js';
 import { openRethinkEventLog, parseRethinkUrl } from './rethinkdb.js';
 
 const url = process.env.BERTH_RETHINKDB_URL;
@@ -54,6 +56,85 @@ if (url === undefined || url === '') {
         await admin.close();
       },
     };
+  });
+
+  describe('rethinkdb: a writer killed mid-append', () => {
+    it('leaves the log whole: every answered append in it, none half-written, and appends go on', async () => {
+      const db = `berth_test_${newId().toLowerCase()}`;
+      const keyHex = randomBytes(32).toString('hex');
+      const key = chainKey(Buffer.from(keyHex, 'hex'));
+      // Eight writers in one process, two events per append, until SIGKILL (or 500 appends).
+      const writer = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { chainKey, openRethinkEventLog } from '@berth/eventlog';
+           const log = await openRethinkEventLog({ host: ${JSON.stringify(server.host)},
+             port: ${server.port}, db: ${JSON.stringify(db)},
+             key: chainKey(Buffer.from(${JSON.stringify(keyHex)}, 'hex')) });
+           const metadata = { actor: 't', commandId: 'c', correlationId: 'c', causationId: 'c' };
+           await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+             for (let version = 0; version < 1000; ) {
+               const events = [{ type: 'Tick', data: { w }, metadata }, { type: 'Tock', data: { w }, metadata }];
+               const answer = await log.append('w-' + w, version, events);
+               version = answer.version;
+               console.log(JSON.stringify({ stream: 'w-' + w, version, positions: answer.positions }));
+             }
+           }));`,
+        ],
+        { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      type Answered = { stream: string; version: number; positions: number[] };
+      const answered: Answered[] = [];
+      let rest = '';
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.on('data', (chunk: Buffer) => {
+          const lines = (rest + chunk.toString()).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) answered.push(JSON.parse(line) as Answered);
+          if (answered.length >= 200) resolve();
+        });
+        writer.once('exit', (code) => reject(new Error(`the writer exited with ${code}`)));
+      });
+      writer.kill('SIGKILL');
+      await exited;
+
+      const admin = await r.connect({ host: server.host, port: server.port, silent: true });
+      const log = await openRethinkEventLog({ ...server, db, key });
+      try {
+        const all = await log.readAll();
+        expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
+        expect(await log.verify()).toEqual({ ok: true, checked: all.length });
+        const byPosition = new Map(all.map((e) => [e.position, e]));
+        for (const { stream, version, positions } of answered) {
+          expect(
+            positions.map((p) => [byPosition.get(p)?.stream, byPosition.get(p)?.version]),
+          ).toEqual([
+            [stream, version - 1],
+            [stream, version],
+          ]);
+        }
+        for (let w = 0; w < 8; w++) {
+          const events = await log.readStream(`w-${w}`);
+          expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+          expect(events.map((e) => e.type)).toEqual(
+            events.map((_, i) => (i % 2 === 0 ? 'Tick' : 'Tock')),
+          );
+          const metadata = { actor: 't', commandId: 'c', correlationId: 'c', causationId: 'c' };
+          await log.append(`w-${w}`, events.length, [{ type: 'After', data: {}, metadata }]);
+        }
+        expect(await log.verify()).toEqual({ ok: true, checked: all.length + 8 });
+        console.log(
+          `killed after ${answered.length} answered appends; the log holds ${all.length} events`,
+        );
+      } finally {
+        await log.close();
+        await r.dbDrop(db).run(admin);
+        await admin.close();
+      }
+    });
   });
 
   describe('rethinkdb: a log kept the earlier way (commits, events, meta)', () => {
