@@ -2,14 +2,8 @@ import { r, type Connection } from 'rethinkdb-ts';
 import type { RecordedEvent } from '@berth/contracts';
 import { UnavailableError } from '@berth/errors';
 import type { ChainKey } from './hash-chain.js';
-import {
-  chainAll,
-  placed,
-  type Commit,
-  type Entry,
-  type StoredEvent,
-} from './rethinkdb-documents.js';
-import { assertWritten, LOG_TABLE, type LogQueries } from './rethinkdb-queries.js';
+import { chainAll, type Commit, type Entry, type StoredEvent } from './rethinkdb-documents.js';
+import { assertWritten, LOG_TABLE } from './rethinkdb-queries.js';
 
 // Before the `log` table, a log was kept in three tables: `commits` (one per append, keyed
 // `stream#previousVersion`, given `position` and `hashes` once sequenced), `events` (one per
@@ -43,10 +37,18 @@ export const migrateEarlierLayout = async (on: Database) => {
   }
 };
 
-/** The log's database, its connection, its chain key and its queries. */
-type Database = { conn: Connection; db: string; key: ChainKey; store: LogQueries };
+/**
+ * The log's database, its connection and chain key, and how the log appends a commit (an
+ * answer that its stream moved on means a racer appended it already).
+ */
+type Database = {
+  conn: Connection;
+  db: string;
+  key: ChainKey;
+  appendCommit: (commit: Commit) => Promise<unknown>;
+};
 
-const copyEarlierLayout = async ({ conn, db, key, store }: Database) => {
+const copyEarlierLayout = async ({ conn, db, key, appendCommit }: Database) => {
   const head = (await r.db(db).table('meta').get('head').run(conn)) as EarlierHead | null;
   if (head === null) return;
 
@@ -80,8 +82,8 @@ const copyEarlierLayout = async ({ conn, db, key, store }: Database) => {
     .getAll(true, { index: 'unsequenced' })
     .orderBy('createdAt')
     .run(conn);
-  for (const orphan of orphans.filter((c) => !claimed.has(c.id))) {
-    await appendOrphan(store, key, orphan);
+  for (const { id, stream, prevVersion, events } of orphans) {
+    if (!claimed.has(id)) await appendCommit({ stream, prevVersion, events });
   }
 
   for (const table of EARLIER_TABLES) {
@@ -151,18 +153,4 @@ const entryOf = (event: RecordedEvent): Entry => {
       },
     ],
   };
-};
-
-/** Appends a commit after the end of the log, unless its stream moved on (a racer did it). */
-const appendOrphan = async (store: LogQueries, key: ChainKey, commit: Commit) => {
-  const { stream, prevVersion, events } = commit;
-  for (;;) {
-    const tail = await store.readTail();
-    const commits = [{ stream, prevVersion, events }];
-    const recorded = chainAll(key, commits, tail.next, tail.hash);
-    const outcome = await store.append({ id: tail.next, commits: placed(commits, recorded) });
-    if ('free' in outcome || outcome.written.inserted === 1) return;
-    if (!String(outcome.written.first_error).includes('Duplicate primary key'))
-      assertWritten(outcome.written);
-  }
 };

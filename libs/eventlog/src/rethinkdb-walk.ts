@@ -28,7 +28,7 @@ class Chunks {
   read(entries: Entry[]): RecordedEvent[][] {
     const events = entries.map(recordedEvents);
     this.entries += entries.length;
-    for (const of of events) this.events += of.length;
+    for (const ofEntry of events) this.events += ofEntry.length;
     return events;
   }
 

@@ -78,7 +78,6 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
   });
   await ensureSchema(conn, options.db);
   const store = logQueries(conn);
-  await migrateEarlierLayout({ conn, db: options.db, key: options.key, store });
 
   const pollMs = options.pollIntervalMs ?? 1000;
   const appended = new EventEmitter().setMaxListeners(0);
@@ -286,6 +285,8 @@ export const openRethinkEventLog = async (options: RethinkEventLogOptions): Prom
       }
     }
   };
+
+  await migrateEarlierLayout({ conn, db: options.db, key: options.key, appendCommit });
 
   const wakeFeed = startWakeFeed(
     conn,
